@@ -1,0 +1,129 @@
+// The room's append-only log: every message the room relays is formatted once, appended here,
+// and read by every member's writer straight from the shared bytes through its own cursor.
+// A delivery therefore costs no allocation, copy, or reference count per member; a slow member
+// is simply a cursor that has fallen too far behind the end.
+//
+// Threading: exactly one appender (the room strand); any number of readers on any threads, each
+// owning one LogCursor. Bytes below a chunk's published size are immutable, so readers need no
+// lock: the appender publishes with a seq_cst store and readers load it.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string_view>
+
+namespace chatd::actors {
+
+// One slab of the log. Whole lines only: a line never straddles two chunks.
+class LogChunk {
+ public:
+  LogChunk(std::uint64_t base, std::size_t capacity);
+  ~LogChunk();
+  LogChunk(const LogChunk&) = delete;
+  LogChunk& operator=(const LogChunk&) = delete;
+
+  // Log position of this chunk's first byte.
+  std::uint64_t base() const noexcept { return base_; }
+  // Bytes [from, published size). Any thread.
+  std::string_view published_from(std::size_t from) const noexcept;
+  // True once the appender moved on to next(); the published size is then final. Any thread.
+  bool sealed() const noexcept { return sealed_.load(std::memory_order_seq_cst); }
+  // The following chunk. Only valid after sealed() returned true.
+  const std::shared_ptr<LogChunk>& next() const noexcept { return next_; }
+
+ private:
+  friend class RoomLog;
+
+  std::uint64_t base_;
+  std::size_t capacity_;
+  std::size_t filled_ = 0;  // appender-only: bytes written, published or not
+  std::atomic<std::size_t> published_{0};
+  std::atomic<bool> sealed_{false};
+  std::shared_ptr<LogChunk> next_;
+  std::unique_ptr<char[]> bytes_;
+};
+
+// A reader's place in the log. Holding it keeps its chunk, and every later one, alive.
+class LogCursor {
+ public:
+  LogCursor() = default;
+  LogCursor(std::shared_ptr<const LogChunk> chunk, std::size_t offset)
+      : chunk_(std::move(chunk)), offset_(offset) {}
+
+  bool valid() const noexcept { return chunk_ != nullptr; }
+  std::uint64_t position() const noexcept { return chunk_->base() + offset_; }
+
+  // Visits the published bytes from here on, chunk by chunk, at most `max_bytes` of them, as
+  // views that stay valid while this cursor is not advanced. Returns the bytes visited.
+  template <class Visit>
+  std::size_t visit_published(std::size_t max_bytes, Visit&& visit) const;
+
+  // True when a published byte lies beyond this position. Any thread.
+  bool has_published() const noexcept;
+
+  // Moves forward by `bytes`, which must not exceed what visit_published() just reported.
+  void advance(std::size_t bytes);
+
+ private:
+  std::shared_ptr<const LogChunk> chunk_;
+  std::size_t offset_ = 0;
+};
+
+class RoomLog {
+ public:
+  static constexpr std::size_t default_chunk_bytes = 64 * 1024;
+
+  explicit RoomLog(std::size_t chunk_bytes = default_chunk_bytes);
+
+  // Appends the concatenation of `parts` as one unit; readers see it after publish().
+  // Appender only.
+  void append(std::initializer_list<std::string_view> parts);
+  // Makes everything appended so far visible to readers. Appender only.
+  void publish() noexcept;
+  // A cursor at the current end: a newcomer sees only what is appended after this.
+  LogCursor end_cursor() const;
+  // Position just past the last appended byte (published or not). Appender only.
+  std::uint64_t end_position() const noexcept { return tail_->base_ + tail_->filled_; }
+
+ private:
+  void start_chunk(std::size_t at_least);
+
+  std::size_t chunk_bytes_;
+  std::shared_ptr<LogChunk> tail_;
+};
+
+template <class Visit>
+std::size_t LogCursor::visit_published(std::size_t max_bytes, Visit&& visit) const {
+  std::size_t visited = 0;
+  const LogChunk* chunk = chunk_.get();
+  std::size_t from = offset_;
+  while (chunk != nullptr && visited < max_bytes) {
+    // Read sealed before the bytes: once sealed, the published size cannot grow any more.
+    const bool sealed = chunk->sealed();
+    const std::string_view all = chunk->published_from(from);
+    std::string_view bytes = all;
+    if (bytes.size() > max_bytes - visited) {
+      // Never split a line: cut after the last newline that fits, or, when not even one line
+      // fits and nothing was visited yet, after the first line so progress is always made.
+      std::size_t cut = bytes.substr(0, max_bytes - visited).rfind('\n');
+      if (cut == std::string_view::npos) {
+        if (visited > 0) break;
+        cut = bytes.find('\n');
+      }
+      bytes = bytes.substr(0, cut + 1);
+    }
+    if (!bytes.empty()) {
+      visit(bytes);
+      visited += bytes.size();
+    }
+    if (!sealed || bytes.size() < all.size()) break;
+    chunk = chunk->next().get();
+    from = 0;
+  }
+  return visited;
+}
+
+}  // namespace chatd::actors

@@ -1,0 +1,76 @@
+// chatd: the chat server. Parses flags, runs the server on --threads threads, and shuts down
+// gracefully on SIGINT/SIGTERM (a second signal, or the drain deadline, forces the exit).
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/server_flags.hpp"
+#include "net/log.hpp"
+#include "net/server.hpp"
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+// Sessions flush for at most 2 s each; this leaves them that, plus a margin.
+constexpr auto drain_deadline = std::chrono::milliseconds(2500);
+
+asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Server& server) {
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  auto [ec, signal] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return;
+  chatd::net::log_line(std::string("shutting down (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                       "), " + std::to_string(server.live_sessions()) + " clients");
+  server.stop();
+  asio::steady_timer deadline(io, drain_deadline);
+  const auto outcome = co_await (server.wait_drained() ||
+                                 deadline.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                                 signals.async_wait(asio::as_tuple(asio::use_awaitable)));
+  if (outcome.index() != 0) chatd::net::log_line("drain deadline passed; closing the rest");
+  io.stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto parsed = chatd::app::parse_server_flags(std::vector<std::string>(argv + 1, argv + argc));
+  if (const auto* exit_now = std::get_if<chatd::app::ExitNow>(&parsed)) {
+    (exit_now->status == 0 ? std::cout : std::cerr) << exit_now->text;
+    return exit_now->status;
+  }
+  const auto& flags = std::get<chatd::app::ServerFlags>(parsed);
+  chatd::net::set_logging(!flags.quiet);
+
+  asio::io_context io(static_cast<int>(flags.threads));
+  std::optional<chatd::net::Server> server;
+  try {
+    server.emplace(io, flags.server);
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "chatd: cannot listen on " << flags.server.endpoint << ": " << e.code().message() << "\n";
+    return 1;
+  }
+  server->start();
+  asio::co_spawn(io, shut_down_on_signal(io, *server), asio::detached);
+  chatd::net::log_line("chatd listening on " + server->local_endpoint().address().to_string() + ":" +
+                       std::to_string(server->local_endpoint().port()) + " with " +
+                       std::to_string(flags.threads) + " threads");
+
+  std::vector<std::jthread> pool;
+  for (unsigned i = 1; i < flags.threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  pool.clear();
+  chatd::net::log_line("chatd stopped");
+  return 0;
+}

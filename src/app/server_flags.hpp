@@ -1,0 +1,29 @@
+// The `chatd` command line: what it accepts, its defaults, and the checks that reject bad values
+// with a message a person can act on.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "net/server.hpp"
+
+namespace chatd::app {
+
+struct ServerFlags {
+  net::ServerOptions server;
+  unsigned threads = 1;
+  bool quiet = false;
+};
+
+// What parsing decided: run with these flags, or exit now with this status after printing this
+// text (help on stdout with status 0; an error on stderr with status 2).
+struct ExitNow {
+  int status = 0;
+  std::string text;
+};
+
+std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::string>& args);
+
+}  // namespace chatd::app

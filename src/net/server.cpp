@@ -1,0 +1,122 @@
+// Server: the room, the listener and the sessions on one io_context; see server.hpp.
+#include "net/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <string>
+
+#include "net/listener.hpp"
+#include "net/log.hpp"
+
+namespace chatd::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+const boost::system::error_code no_error;
+
+// Completion handler for spawned coroutines: an escaped exception is a bug in one session (or
+// the room) and is logged, not allowed to take the whole server down.
+auto log_escape(std::string what) {
+  return [what = std::move(what)](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      log_line(what + " failed: " + e.what());
+    }
+  };
+}
+}  // namespace
+
+Server::State::State(asio::io_context& io_context, ServerOptions server_options)
+    : io(io_context),
+      options(std::move(server_options)),
+      room_strand(asio::make_strand(io.get_executor())),
+      accept_strand(asio::make_strand(io.get_executor())),
+      room(std::make_shared<actors::Room>(room_strand, options.room)),
+      acceptor(accept_strand),
+      drained(io.get_executor(), 1) {
+  acceptor.open(options.endpoint.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.bind(options.endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+Server::Server(asio::io_context& io, ServerOptions options)
+    : state_(std::make_shared<State>(io, std::move(options))) {}
+
+tcp::endpoint Server::local_endpoint() const { return state_->acceptor.local_endpoint(); }
+
+void Server::start() {
+  auto state = state_;
+  state->room_running = true;
+  asio::co_spawn(
+      state->room_strand,
+      [state]() -> asio::awaitable<void> {
+        co_await state->room->run();
+        state->room_running = false;
+        state->finished_one();
+      },
+      log_escape("room"));
+  asio::co_spawn(
+      state->accept_strand,
+      [state]() -> asio::awaitable<void> {
+        // A named handler: a capturing lambda temporary inside a co_await statement is
+        // destroyed twice by g++ 12.
+        ClientHandler start_session = [state](tcp::socket socket) {
+          State::start_session(state, std::move(socket));
+        };
+        co_await accept_clients(state->acceptor, state->io.get_executor(), std::move(start_session));
+      },
+      log_escape("listener"));
+}
+
+void Server::State::start_session(std::shared_ptr<State> state, tcp::socket socket) {
+  const actors::MemberId id{state->next_member++};
+  state->sessions.fetch_add(1);
+  const auto executor = socket.get_executor();
+  asio::co_spawn(
+      executor,
+      [state, socket = std::move(socket), id]() mutable -> asio::awaitable<void> {
+        co_await run_session(std::move(socket), state->room, id, state->options.session);
+      },
+      [state](std::exception_ptr error) {
+        log_escape("session")(error);
+        state->sessions.fetch_sub(1);
+        state->finished_one();
+      });
+}
+
+void Server::State::finished_one() {
+  if (stopping.load() && !room_running.load() && sessions.load() == 0) drained.try_send(no_error);
+}
+
+void Server::stop() {
+  if (state_->stopping.exchange(true)) return;
+  auto state = state_;
+  asio::post(state->accept_strand, [state] {
+    boost::system::error_code ignored;
+    state->acceptor.close(ignored);
+  });
+  asio::co_spawn(
+      state->room_strand,
+      [state]() -> asio::awaitable<void> {
+        actors::RoomEvent stop = actors::Stop{};
+        co_await state->room->send(std::move(stop));
+      },
+      log_escape("stop"));
+  state->finished_one();
+}
+
+asio::awaitable<void> Server::wait_drained() {
+  auto state = state_;
+  co_await state->drained.async_receive(asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace chatd::net

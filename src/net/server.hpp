@@ -1,0 +1,73 @@
+// Server: wires one room, the listener and the sessions together on an io_context.
+//
+// Shutdown is two-phase: stop() stops accepting and tells the room to stop, which makes every
+// session flush what it owes (bounded by its flush deadline) and close. Whoever owns the
+// io_context may then force the rest with io_context::stop() after its own deadline.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "actors/room.hpp"
+#include "net/session.hpp"
+
+namespace chatd::net {
+
+struct ServerOptions {
+  boost::asio::ip::tcp::endpoint endpoint{boost::asio::ip::address_v4::loopback(), 9999};
+  SessionLimits session;
+  actors::RoomLimits room;
+};
+
+class Server {
+ public:
+  // Binds and listens at once, so a port in use is reported before anything runs.
+  // Throws boost::system::system_error on failure.
+  Server(boost::asio::io_context& io, ServerOptions options);
+
+  // The address actually bound (port 0 in the options picks a free port).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // Spawns the room and the accept loop. Call once.
+  void start();
+  // any thread, any number of times: begins the graceful shutdown.
+  void stop();
+  // Completes once the room and every session have finished after stop().
+  boost::asio::awaitable<void> wait_drained();
+
+  const actors::RoomCounters& room_counters() const noexcept { return state_->room->counters(); }
+  std::size_t live_sessions() const noexcept { return state_->sessions.load(); }
+
+ private:
+  // Everything the coroutines reach, shared so that it outlives whichever of them ends last.
+  struct State {
+    State(boost::asio::io_context& io, ServerOptions options);
+
+    boost::asio::io_context& io;
+    ServerOptions options;
+    boost::asio::strand<boost::asio::io_context::executor_type> room_strand;
+    boost::asio::strand<boost::asio::io_context::executor_type> accept_strand;
+    std::shared_ptr<actors::Room> room;
+    boost::asio::ip::tcp::acceptor acceptor;
+    std::atomic<std::size_t> sessions{0};
+    std::atomic<bool> stopping{false};
+    std::atomic<bool> room_running{false};
+    // Capacity 1: one token says "everything has finished".
+    boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> drained;
+
+    std::uint64_t next_member = 1;  // accept strand only
+
+    static void start_session(std::shared_ptr<State> state, boost::asio::ip::tcp::socket socket);
+    void finished_one();
+  };
+
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace chatd::net

@@ -1,0 +1,224 @@
+// The room actor embedded without sockets: membership, order, eviction, churn, shutdown.
+#include "actors/room.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "support/room_harness.hpp"
+
+namespace chatd::actors {
+namespace {
+
+using test::RoomHarness;
+using test::take_output;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(Room, RelaysAMessageToEveryMemberIncludingTheSender) {
+  RoomHarness room;
+  auto alice = room.join(1, "127.0.0.1:5001");
+  auto bob = room.join(2, "127.0.0.1:5002");
+  room.say(1, "hello world");
+  EXPECT_EQ(take_output(*alice), "127.0.0.1:5001:hello world\n");
+  EXPECT_EQ(take_output(*bob), "127.0.0.1:5001:hello world\n");
+}
+
+TEST(Room, NewcomerReceivesOnlyWhatIsSaidAfterItJoins) {
+  RoomHarness room;
+  auto alice = room.join(1, "a");
+  room.say(1, "early");
+  auto bob = room.join(2, "b");
+  room.say(1, "late");
+  EXPECT_EQ(take_output(*alice), "a:early\na:late\n");
+  EXPECT_EQ(take_output(*bob), "a:late\n");
+}
+
+TEST(Room, JoinAfterASayInTheSameBatchStillMissesThatSay) {
+  RoomHarness room;
+  auto alice = room.join(1, "a");
+  auto bob = std::make_shared<Outbox>(room.io.get_executor());
+  room.queue(Say{MemberId{1}, "before bob"});
+  room.queue(Join{MemberId{2}, "b", bob});
+  room.queue(Say{MemberId{1}, "after bob"});
+  room.settle();
+  EXPECT_EQ(take_output(*alice), "a:before bob\na:after bob\n");
+  EXPECT_EQ(take_output(*bob), "a:after bob\n");
+}
+
+TEST(Room, MemberThatLeftGetsWhatWasSaidBeforeButNothingAfter) {
+  RoomHarness room;
+  auto alice = room.join(1, "a");
+  auto bob = room.join(2, "b");
+  room.say(1, "one");
+  room.leave(2);
+  room.say(1, "two");
+  EXPECT_EQ(bob->farewell(), Farewell::left);
+  EXPECT_EQ(take_output(*bob), "a:one\n");
+  EXPECT_EQ(take_output(*alice), "a:one\na:two\n");
+  EXPECT_EQ(room.room->counters().members.load(), 1u);
+}
+
+TEST(Room, IgnoresSaysFromSomeoneWhoIsNotAMember) {
+  RoomHarness room;
+  auto alice = room.join(1, "a");
+  room.say(99, "ghost");
+  room.leave(99);
+  EXPECT_EQ(take_output(*alice), "");
+  EXPECT_EQ(room.room->counters().members.load(), 1u);
+}
+
+TEST(Room, EveryMemberSeesOneTotalOrderAndEachSendersOrder) {
+  RoomHarness room;
+  std::vector<std::shared_ptr<Outbox>> members;
+  for (std::uint64_t id = 1; id <= 5; ++id) members.push_back(room.join(id, "m" + std::to_string(id)));
+  // Interleave senders inside batches and across them.
+  for (int round = 0; round < 200; ++round) {
+    for (std::uint64_t id = 1; id <= 5; ++id) room.queue(Say{MemberId{id}, std::to_string(round)});
+    if (round % 7 == 0) room.settle();
+  }
+  room.settle();
+  const std::string first = take_output(*members[0]);
+  EXPECT_EQ(lines_of(first).size(), 1000u);
+  for (std::size_t i = 1; i < members.size(); ++i) EXPECT_EQ(take_output(*members[i]), first);
+  std::vector<int> next(6, 0);
+  for (const std::string& line : lines_of(first)) {
+    const auto colon = line.find(':');
+    const int sender = std::stoi(line.substr(1, colon - 1));
+    EXPECT_EQ(std::stoi(line.substr(colon + 1)), next[static_cast<std::size_t>(sender)]++);
+  }
+}
+
+TEST(Room, EvictsASlowConsumerAndLeavesTheOthersUntouched) {
+  RoomHarness room(RoomLimits{.outbox_bytes = 4096, .inbox_capacity = 64});
+  auto reader = room.join(1, "r");
+  auto sleeper = room.join(2, "s");
+  std::string received;
+  const std::string text(100, 'x');
+  for (int i = 0; i < 200; ++i) {
+    room.say(1, text);
+    received += take_output(*reader);  // keeps up
+  }
+  EXPECT_EQ(sleeper->farewell(), Farewell::too_slow);
+  EXPECT_EQ(room.room->counters().evicted_slow.load(), 1u);
+  EXPECT_EQ(room.room->counters().members.load(), 1u);
+  EXPECT_EQ(lines_of(received).size(), 200u);
+  EXPECT_EQ(take_output(*sleeper), "") << "an evicted member's backlog is dropped, not sent";
+}
+
+TEST(Room, AMemberWithinItsOutboxBoundIsNotEvicted) {
+  RoomHarness room(RoomLimits{.outbox_bytes = 64 * 1024, .inbox_capacity = 64});
+  auto reader = room.join(1, "r");
+  auto behind = room.join(2, "b");
+  for (int i = 0; i < 500; ++i) room.say(1, std::string(100, 'x'));  // ~52 KB behind, under 64 KiB
+  EXPECT_EQ(behind->farewell(), Farewell::none);
+  EXPECT_EQ(lines_of(take_output(*behind)).size(), 500u);
+}
+
+TEST(Room, MembershipIsEmptyAgainAfterHeavyJoinLeaveChurn) {
+  RoomHarness room;
+  std::vector<std::shared_ptr<Outbox>> boxes;
+  for (std::uint64_t id = 1; id <= 5000; ++id) {
+    boxes.push_back(std::make_shared<Outbox>(room.io.get_executor()));
+    room.queue(Join{MemberId{id}, "m", boxes.back()});
+    room.queue(Say{MemberId{id}, "hi"});
+    if (id > 3) room.queue(Leave{MemberId{id - 3}});
+    if (id % 50 == 0) room.settle();
+  }
+  for (std::uint64_t id = 4998; id <= 5000; ++id) room.queue(Leave{MemberId{id}});
+  room.settle();
+  EXPECT_EQ(room.room->counters().members.load(), 0u);
+  EXPECT_EQ(room.room->counters().messages.load(), 5000u);
+  for (const auto& box : boxes) EXPECT_EQ(box->farewell(), Farewell::left);
+}
+
+TEST(Room, StopFlushesEveryMemberAndClosesTheInbox) {
+  RoomHarness room;
+  auto alice = room.join(1, "a");
+  room.say(1, "last words");
+  room.send(Stop{});
+  EXPECT_EQ(alice->farewell(), Farewell::shutdown);
+  EXPECT_EQ(take_output(*alice), "a:last words\n");
+  EXPECT_FALSE(room.room->inbox().try_send(boost::system::error_code{}, RoomEvent{Say{MemberId{1}, "x"}}));
+}
+
+TEST(Room, DirectLinesReachOnlyTheirMemberAndAreBounded) {
+  RoomHarness room;
+  auto alice = room.join(1, "a");
+  auto bob = room.join(2, "b");
+  EXPECT_EQ(alice->push_direct("! only for alice\n"), PushResult::accepted);
+  EXPECT_EQ(take_output(*alice), "! only for alice\n");
+  EXPECT_EQ(take_output(*bob), "");
+  for (std::size_t i = 0; i < Outbox::max_direct_lines; ++i) alice->push_direct("x\n");
+  EXPECT_EQ(alice->push_direct("one too many\n"), PushResult::full);
+}
+
+// The room on a strand of a 4-thread pool, writers on strands of their own, several senders at
+// once: the lock-free paths under real concurrency (this is the TSan target for the log).
+TEST(Room, ConcurrentWritersAllSeeTheSameOrderOnAThreadPool) {
+  namespace asio = boost::asio;
+  asio::thread_pool pool(4);
+  auto room = std::make_shared<Room>(asio::make_strand(pool), RoomLimits{});
+  asio::co_spawn(room->inbox().get_executor(), room->run(), asio::detached);
+
+  constexpr int writers = 6, senders = 3, messages = 2000;
+  std::vector<std::shared_ptr<Outbox>> boxes;
+  std::vector<std::string> received(writers);
+  std::atomic<int> done{0};
+  for (int w = 0; w < writers; ++w) {
+    auto strand = asio::make_strand(pool);
+    boxes.push_back(std::make_shared<Outbox>(strand));
+    room->inbox().try_send(boost::system::error_code{},
+                           RoomEvent{Join{MemberId{static_cast<std::uint64_t>(w + 1)}, "w", boxes.back()}});
+    asio::co_spawn(
+        strand,
+        [box = boxes.back(), &text = received[static_cast<std::size_t>(w)], &done]() -> asio::awaitable<void> {
+          std::vector<asio::const_buffer> buffers;
+          for (;;) {
+            co_await box->wait_for_output();
+            buffers.clear();
+            if (box->gather(buffers, 4096) == 0 && box->farewell() != Farewell::none) break;
+            for (const auto& b : buffers) text.append(static_cast<const char*>(b.data()), b.size());
+            box->commit_gathered();
+          }
+          ++done;
+        },
+        asio::detached);
+  }
+  for (int s = 0; s < senders; ++s) {
+    asio::co_spawn(
+        asio::make_strand(pool),
+        [room, s]() -> asio::awaitable<void> {
+          for (int i = 0; i < messages; ++i) {
+            RoomEvent say = Say{MemberId{1}, std::to_string(s) + "/" + std::to_string(i)};
+            co_await room->send(std::move(say));
+          }
+        },
+        asio::detached);
+  }
+  ASSERT_TRUE([&] {
+    for (int i = 0; i < 2000 && room->counters().messages.load() < senders * messages; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return room->counters().messages.load() == senders * messages;
+  }());
+  RoomEvent stop = Stop{};
+  asio::co_spawn(pool, room->send(std::move(stop)), asio::detached);
+  pool.join();
+  ASSERT_EQ(done.load(), writers);
+  EXPECT_EQ(lines_of(received[0]).size(), static_cast<std::size_t>(senders * messages));
+  for (int w = 1; w < writers; ++w) EXPECT_EQ(received[static_cast<std::size_t>(w)], received[0]);
+}
+
+}  // namespace
+}  // namespace chatd::actors

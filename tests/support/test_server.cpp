@@ -1,0 +1,37 @@
+// In-process chatd for end-to-end tests; see test_server.hpp.
+#include "support/test_server.hpp"
+
+#include "net/log.hpp"
+
+namespace chatd::test {
+
+TestServer::TestServer(unsigned threads, net::ServerOptions options) : io_(static_cast<int>(threads)) {
+  net::set_logging(false);
+  options.endpoint = {boost::asio::ip::address_v4::loopback(), 0};
+  server_ = std::make_unique<net::Server>(io_, options);
+  port_ = server_->local_endpoint().port();
+  server_->start();
+  for (unsigned i = 0; i < threads; ++i) pool_.emplace_back([this] { io_.run(); });
+}
+
+TestServer::~TestServer() { stop(); }
+
+void TestServer::stop() {
+  if (pool_.empty()) return;
+  server_->stop();
+  // Sessions flush for at most 2 s; anything still running after that is forced.
+  if (!eventually([this] { return io_.stopped(); }, std::chrono::seconds(4))) io_.stop();
+  for (auto& thread : pool_) thread.join();
+  pool_.clear();
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return condition();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace chatd::test
