@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what chatd needs to build and test on Debian 12, and nothing when it is all there.
+set -euo pipefail
+
+packages=(g++ cmake make libboost1.81-dev libboost-program-options1.81-dev
+          libgtest-dev libgmock-dev libbenchmark-dev)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
