@@ -1,6 +1,7 @@
 // Room: the single owner of membership; see room.hpp.
 #include "actors/room.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <vector>
@@ -15,10 +16,16 @@ const boost::system::error_code no_error;
 // Events handled between two delivery passes. Large enough to amortise the pass over all
 // members, small enough that the first message of a batch is not held back noticeably.
 constexpr std::size_t max_batch = 256;
+
+// /who names at most this many members, so the reply stays one reasonable line.
+constexpr std::size_t max_names_listed = 1000;
 }  // namespace
 
-Room::Room(asio::any_io_executor executor, RoomLimits limits)
-    : limits_(limits), inbox_(std::move(executor), limits.inbox_capacity) {}
+Room::Room(asio::any_io_executor executor, RoomLimits limits, std::string name)
+    : name_(std::move(name)),
+      limits_(limits),
+      inbox_(std::move(executor), limits.inbox_capacity),
+      history_pin_(log_.end_cursor()) {}
 
 asio::awaitable<bool> Room::send(RoomEvent event) {
   auto [ec] = co_await inbox_.async_send(no_error, std::move(event), asio::as_tuple(asio::use_awaitable));
@@ -50,15 +57,22 @@ void Room::handle(RoomEvent event) {
 }
 
 void Room::on(Join& join) {
-  join.outbox->attach(log_.end_cursor());
-  members_.insert_or_assign(join.id, Member{std::move(join.name), std::move(join.outbox)});
+  auto [start, replayed] = history_for_newcomer();
+  if (replayed > 0) join.outbox->push_direct("* last " + std::to_string(replayed) + " messages:\n");
+  join.outbox->attach(std::move(start));
+  const auto [it, inserted] =
+      members_.insert_or_assign(join.id, Member{std::move(join.name), std::move(join.outbox)});
   counters_.members.store(members_.size());
+  announce_membership(it->second.name, "joined");
 }
 
 void Room::on(Leave& leave) {
   const auto it = members_.find(leave.id);
   if (it == members_.end()) return;  // already evicted
   it->second.outbox->close(Farewell::left, log_.end_position());
+  // Announced while still counted, so a room at the notice limit announces leaves like joins.
+  announce_membership(it->second.name,
+                      "left (" + (leave.reason.empty() ? std::string("closed") : leave.reason) + ")");
   members_.erase(it);
   counters_.members.store(members_.size());
 }
@@ -66,8 +80,39 @@ void Room::on(Leave& leave) {
 void Room::on(Say& say) {
   const auto it = members_.find(say.id);
   if (it == members_.end()) return;  // evicted while its last lines were in flight
-  log_.append({it->second.name, ":", say.text, "\n"});
+  const std::uint64_t start = log_.end_position();
+  if (say.kind == SayKind::action) {
+    log_.append({"* ", it->second.name, " ", say.text, "\n"});
+  } else {
+    log_.append({it->second.name, ":", say.text, "\n"});
+  }
+  remember_message(start);
   counters_.messages.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Room::on(Rename& rename) {
+  const auto it = members_.find(rename.id);
+  if (it == members_.end()) return;
+  log_.append({"* ", it->second.name, " is now known as ", rename.name, "\n"});
+  it->second.name = std::move(rename.name);
+}
+
+void Room::on(Who& who) {
+  const auto it = members_.find(who.id);
+  if (it == members_.end()) return;
+  std::vector<std::string_view> names;
+  names.reserve(members_.size());
+  for (const auto& [id, member] : members_) names.push_back(member.name);
+  std::sort(names.begin(), names.end());
+  std::string reply = "* " + std::to_string(names.size()) + " in " + name_ + ":";
+  for (std::size_t i = 0; i < names.size() && i < max_names_listed; ++i) {
+    reply += ' ';
+    reply += names[i];
+  }
+  if (names.size() > max_names_listed)
+    reply += " (and " + std::to_string(names.size() - max_names_listed) + " more)";
+  reply += '\n';
+  it->second.outbox->push_direct(std::move(reply));
 }
 
 void Room::on(Stop&) { stopping_ = true; }
@@ -83,15 +128,43 @@ void Room::deliver() {
       member.outbox->notify();
     }
   }
+  if (laggards.empty()) return;
   for (MemberId id : laggards) evict_slow_consumer(id);
+  // The eviction notices are traffic too: make them visible to everyone left.
+  log_.publish();
+  for (auto& [id, member] : members_) member.outbox->notify();
 }
 
 void Room::evict_slow_consumer(MemberId id) {
   const auto it = members_.find(id);
   it->second.outbox->evict(Farewell::too_slow);
+  announce_membership(it->second.name, "left (too slow)");
   members_.erase(it);
   counters_.members.store(members_.size());
   counters_.evicted_slow.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Room::announce_membership(std::string_view name, std::string_view what) {
+  if (members_.size() > limits_.notice_limit) return;
+  log_.append({"* ", name, " ", what, "\n"});
+}
+
+void Room::remember_message(std::uint64_t start) {
+  if (limits_.history == 0) return;
+  history_.push_back(start);
+  if (history_.size() > limits_.history) history_.pop_front();
+  // Let go of chunks that only older messages needed.
+  history_pin_ = log_.cursor_at(history_.front(), history_pin_);
+}
+
+std::pair<LogCursor, std::size_t> Room::history_for_newcomer() const {
+  const std::uint64_t end = log_.end_position();
+  // Never replay so much that the newcomer starts out half-way to being too slow.
+  const std::uint64_t budget = limits_.outbox_bytes / 2;
+  std::size_t replayed = 0;
+  for (auto it = history_.rbegin(); it != history_.rend() && end - *it <= budget; ++it) ++replayed;
+  if (replayed == 0) return {log_.end_cursor(), 0};
+  return {log_.cursor_at(history_[history_.size() - replayed], history_pin_), replayed};
 }
 
 }  // namespace chatd::actors

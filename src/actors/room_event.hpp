@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <variant>
@@ -12,28 +13,45 @@
 
 namespace chatd::actors {
 
-// A member arrives; `name` prefixes its messages (`name:text`).
+// A member arrives; `name` prefixes its messages (`name:text`). It first receives the room's
+// recent history, then live traffic.
 struct Join {
   MemberId id;
   std::string name;
   std::shared_ptr<Outbox> outbox;
 };
 
-// A member goes; what was already meant for it is still flushed to it.
+// A member goes (`reason` ends up in "* NAME left (reason)"); what was already meant for it is
+// still flushed to it.
 struct Leave {
   MemberId id;
+  std::string reason;
 };
 
-// A member says `text` (already checked and made safe by its session) to the room.
+// A member says `text` (already checked and made safe by its session) to the room, as a plain
+// message ("name:text") or as an action ("* name text", from /me).
+enum class SayKind : std::uint8_t { message, action };
 struct Say {
   MemberId id;
   std::string text;
+  SayKind kind = SayKind::message;
+};
+
+// A member is known by a new name from now on (uniqueness is checked before it gets here).
+struct Rename {
+  MemberId id;
+  std::string name;
+};
+
+// A member asks who is in the room; the answer goes to it alone.
+struct Who {
+  MemberId id;
 };
 
 // The room flushes every member and ends.
 struct Stop {};
 
-using RoomEvent = std::variant<Join, Leave, Say, Stop>;
+using RoomEvent = std::variant<Join, Leave, Say, Rename, Who, Stop>;
 
 // Thread-safe: sessions on any strand send, the room strand receives.
 using RoomInbox =

@@ -71,6 +71,14 @@ void RoomLog::publish() noexcept { tail_->published_.store(tail_->filled_, std::
 
 LogCursor RoomLog::end_cursor() const { return LogCursor(tail_, tail_->filled_); }
 
+LogCursor RoomLog::cursor_at(std::uint64_t position, const LogCursor& earlier) const {
+  std::shared_ptr<const LogChunk> chunk = earlier.chunk_;
+  // The appender's own view: filled_ and next_ are written on this strand, published or not.
+  while (position >= chunk->base_ + chunk->filled_ && chunk->next_) chunk = chunk->next_;
+  const auto offset = static_cast<std::size_t>(position - chunk->base_);
+  return LogCursor(std::move(chunk), offset);
+}
+
 void RoomLog::start_chunk(std::size_t at_least) {
   auto next = std::make_shared<LogChunk>(end_position(), std::max(chunk_bytes_, at_least));
   // Publish the old chunk in full and link its successor before sealing it: a reader that sees

@@ -49,6 +49,8 @@ class LogChunk {
 // A reader's place in the log. Holding it keeps its chunk, and every later one, alive.
 class LogCursor {
  public:
+  friend class RoomLog;
+
   LogCursor() = default;
   LogCursor(std::shared_ptr<const LogChunk> chunk, std::size_t offset)
       : chunk_(std::move(chunk)), offset_(offset) {}
@@ -85,6 +87,9 @@ class RoomLog {
   void publish() noexcept;
   // A cursor at the current end: a newcomer sees only what is appended after this.
   LogCursor end_cursor() const;
+  // A cursor at `position` (a line start), found by walking forward from `earlier`, which must
+  // be at or before it. Lets the room hand a newcomer its history. Appender only.
+  LogCursor cursor_at(std::uint64_t position, const LogCursor& earlier) const;
   // Position just past the last appended byte (published or not). Appender only.
   std::uint64_t end_position() const noexcept { return tail_->base_ + tail_->filled_; }
 

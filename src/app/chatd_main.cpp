@@ -35,9 +35,9 @@ asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Serv
                        "), " + std::to_string(server.live_sessions()) + " clients");
   server.stop();
   asio::steady_timer deadline(io, drain_deadline);
-  const auto outcome = co_await (server.wait_drained() ||
-                                 deadline.async_wait(asio::as_tuple(asio::use_awaitable)) ||
-                                 signals.async_wait(asio::as_tuple(asio::use_awaitable)));
+  const auto outcome =
+      co_await (server.wait_drained() || deadline.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                signals.async_wait(asio::as_tuple(asio::use_awaitable)));
   if (outcome.index() != 0) chatd::net::log_line("drain deadline passed; closing the rest");
   io.stop();
 }
@@ -45,7 +45,8 @@ asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Serv
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto parsed = chatd::app::parse_server_flags(std::vector<std::string>(argv + 1, argv + argc));
+  const auto parsed =
+      chatd::app::parse_server_flags(std::vector<std::string>(argv + 1, argv + argc));
   if (const auto* exit_now = std::get_if<chatd::app::ExitNow>(&parsed)) {
     (exit_now->status == 0 ? std::cout : std::cerr) << exit_now->text;
     return exit_now->status;
@@ -58,13 +59,14 @@ int main(int argc, char** argv) {
   try {
     server.emplace(io, flags.server);
   } catch (const boost::system::system_error& e) {
-    std::cerr << "chatd: cannot listen on " << flags.server.endpoint << ": " << e.code().message() << "\n";
+    std::cerr << "chatd: cannot listen on " << flags.server.endpoint << ": " << e.code().message()
+              << "\n";
     return 1;
   }
   server->start();
   asio::co_spawn(io, shut_down_on_signal(io, *server), asio::detached);
-  chatd::net::log_line("chatd listening on " + server->local_endpoint().address().to_string() + ":" +
-                       std::to_string(server->local_endpoint().port()) + " with " +
+  chatd::net::log_line("chatd listening on " + server->local_endpoint().address().to_string() +
+                       ":" + std::to_string(server->local_endpoint().port()) + " with " +
                        std::to_string(flags.threads) + " threads");
 
   std::vector<std::jthread> pool;

@@ -107,7 +107,7 @@ asio::awaitable<void> read_lines(Connection& conn, Room& room, MemberId id, Outb
     said.clear();
   }
   // Exactly one Leave per session, whatever ended it. The room ignores it after an eviction.
-  RoomEvent leave = actors::Leave{id};
+  RoomEvent leave = actors::Leave{id, ""};
   co_await room.send(std::move(leave));
 }
 

@@ -101,7 +101,9 @@ TEST(Room, EveryMemberSeesOneTotalOrderAndEachSendersOrder) {
 }
 
 TEST(Room, EvictsASlowConsumerAndLeavesTheOthersUntouched) {
-  RoomHarness room(RoomLimits{.outbox_bytes = 4096, .inbox_capacity = 64});
+  RoomLimits limits = RoomHarness::quiet();
+  limits.outbox_bytes = 4096;
+  RoomHarness room(limits);
   auto reader = room.join(1, "r");
   auto sleeper = room.join(2, "s");
   std::string received;
@@ -118,7 +120,9 @@ TEST(Room, EvictsASlowConsumerAndLeavesTheOthersUntouched) {
 }
 
 TEST(Room, AMemberWithinItsOutboxBoundIsNotEvicted) {
-  RoomHarness room(RoomLimits{.outbox_bytes = 64 * 1024, .inbox_capacity = 64});
+  RoomLimits limits = RoomHarness::quiet();
+  limits.outbox_bytes = 64 * 1024;
+  RoomHarness room(limits);
   auto reader = room.join(1, "r");
   auto behind = room.join(2, "b");
   for (int i = 0; i < 500; ++i) room.say(1, std::string(100, 'x'));  // ~52 KB behind, under 64 KiB
@@ -133,10 +137,10 @@ TEST(Room, MembershipIsEmptyAgainAfterHeavyJoinLeaveChurn) {
     boxes.push_back(std::make_shared<Outbox>(room.io.get_executor()));
     room.queue(Join{MemberId{id}, "m", boxes.back()});
     room.queue(Say{MemberId{id}, "hi"});
-    if (id > 3) room.queue(Leave{MemberId{id - 3}});
+    if (id > 3) room.queue(Leave{MemberId{id - 3}, ""});
     if (id % 50 == 0) room.settle();
   }
-  for (std::uint64_t id = 4998; id <= 5000; ++id) room.queue(Leave{MemberId{id}});
+  for (std::uint64_t id = 4998; id <= 5000; ++id) room.queue(Leave{MemberId{id}, ""});
   room.settle();
   EXPECT_EQ(room.room->counters().members.load(), 0u);
   EXPECT_EQ(room.room->counters().messages.load(), 5000u);
@@ -164,12 +168,111 @@ TEST(Room, DirectLinesReachOnlyTheirMemberAndAreBounded) {
   EXPECT_EQ(alice->push_direct("one too many\n"), PushResult::full);
 }
 
+RoomLimits with_notices_and_history(std::size_t history, std::size_t notice_limit = 100) {
+  RoomLimits limits;
+  limits.history = history;
+  limits.notice_limit = notice_limit;
+  return limits;
+}
+
+TEST(Room, AnnouncesJoinsAndLeavesWithTheReason) {
+  RoomHarness room(with_notices_and_history(0));
+  auto alice = room.join(1, "alice");
+  auto bob = room.join(2, "bob");
+  room.leave(2, "gone fishing");
+  room.leave(1);
+  EXPECT_EQ(take_output(*alice), "* alice joined\n* bob joined\n* bob left (gone fishing)\n");
+  EXPECT_EQ(take_output(*bob), "* bob joined\n");
+}
+
+TEST(Room, StopsAnnouncingMembershipAboveTheNoticeLimit) {
+  RoomHarness room(with_notices_and_history(0, 2));
+  auto first = room.join(1, "a");
+  room.join(2, "b");
+  room.join(3, "c");  // the third member: no notice
+  room.leave(3);      // back to two: notices again
+  room.leave(2);
+  EXPECT_EQ(take_output(*first), "* a joined\n* b joined\n* b left (closed)\n");
+}
+
+TEST(Room, AnnouncesASlowConsumerEvictionToTheOthers) {
+  RoomLimits limits = with_notices_and_history(0);
+  limits.outbox_bytes = 1024;
+  RoomHarness room(limits);
+  auto reader = room.join(1, "r");
+  room.join(2, "sleepy");
+  std::string seen;
+  for (int i = 0; i < 30; ++i) {
+    room.say(1, std::string(60, 'x'));
+    seen += take_output(*reader);
+  }
+  EXPECT_NE(seen.find("* sleepy left (too slow)\n"), std::string::npos) << seen;
+}
+
+TEST(Room, ANewcomerFirstGetsTheLastMessagesMarkedAsHistory) {
+  RoomHarness room(with_notices_and_history(3, 0));
+  room.join(1, "a");
+  for (int i = 1; i <= 5; ++i) room.say(1, "m" + std::to_string(i));
+  auto late = room.join(2, "late");
+  room.say(1, "live");
+  EXPECT_EQ(take_output(*late), "* last 3 messages:\na:m3\na:m4\na:m5\na:live\n");
+}
+
+TEST(Room, HistoryIsOffWhenZeroAndShortWhenTheRoomIsNew) {
+  RoomHarness none(with_notices_and_history(0, 0));
+  none.join(1, "a");
+  none.say(1, "old");
+  EXPECT_EQ(take_output(*none.join(2, "b")), "");
+
+  RoomHarness few(with_notices_and_history(10, 0));
+  few.join(1, "a");
+  few.say(1, "only");
+  EXPECT_EQ(take_output(*few.join(2, "b")), "* last 1 messages:\na:only\n");
+}
+
+TEST(Room, HistoryReplaySpansChunksAndKeepsOrder) {
+  RoomHarness room(with_notices_and_history(100, 0));
+  room.join(1, "a");
+  const std::string padding(2000, 'p');  // 100 messages ≈ 200 KB: several log chunks
+  for (int i = 0; i < 150; ++i) room.say(1, std::to_string(i) + padding);
+  const std::vector<std::string> lines = lines_of(take_output(*room.join(2, "b")));
+  ASSERT_EQ(lines.size(), 101u);
+  EXPECT_EQ(lines[0], "* last 100 messages:");
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(lines[static_cast<std::size_t>(i) + 1], "a:" + std::to_string(i + 50) + padding);
+}
+
+TEST(Room, RenamingAnnouncesTheNewNameAndUsesItFromThenOn) {
+  RoomHarness room;
+  auto alice = room.join(1, "127.0.0.1:5001");
+  room.send(Rename{MemberId{1}, "alice"});
+  room.say(1, "hi");
+  EXPECT_EQ(take_output(*alice), "* 127.0.0.1:5001 is now known as alice\nalice:hi\n");
+}
+
+TEST(Room, AnActionIsRelayedAsStarNameText) {
+  RoomHarness room;
+  auto alice = room.join(1, "alice");
+  room.send(Say{MemberId{1}, "waves", SayKind::action});
+  EXPECT_EQ(take_output(*alice), "* alice waves\n");
+}
+
+TEST(Room, WhoAnswersOnlyTheAskerWithSortedNames) {
+  RoomHarness room;
+  auto carol = room.join(1, "carol");
+  auto alice = room.join(2, "alice");
+  auto bob = room.join(3, "bob");
+  room.send(Who{MemberId{1}});
+  EXPECT_EQ(take_output(*carol), "* 3 in lobby: alice bob carol\n");
+  EXPECT_EQ(take_output(*alice), "");
+  EXPECT_EQ(take_output(*bob), "");
+}
+
 // The room on a strand of a 4-thread pool, writers on strands of their own, several senders at
 // once: the lock-free paths under real concurrency (this is the TSan target for the log).
 TEST(Room, ConcurrentWritersAllSeeTheSameOrderOnAThreadPool) {
   namespace asio = boost::asio;
   asio::thread_pool pool(4);
-  auto room = std::make_shared<Room>(asio::make_strand(pool), RoomLimits{});
+  auto room = std::make_shared<Room>(asio::make_strand(pool), RoomHarness::quiet());
   asio::co_spawn(room->inbox().get_executor(), room->run(), asio::detached);
 
   constexpr int writers = 6, senders = 3, messages = 2000;

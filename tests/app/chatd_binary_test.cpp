@@ -57,6 +57,7 @@ TEST(ChatdBinary, SigtermFlushesClosesClientsAndExitsZero) {
     }
   }));
   ASSERT_TRUE(eventually([&] { return chatd.error_output().find("connected") != std::string::npos; }));
+  ASSERT_EQ(client->read_line(), "* " + client->name() + " joined");
   ASSERT_TRUE(client->send("before the end\n"));
   ASSERT_EQ(client->read_line(), client->name() + ":before the end");
   chatd.signal(SIGTERM);

@@ -18,7 +18,13 @@ using namespace std::chrono_literals;
 
 class ChatServer : public ::testing::TestWithParam<unsigned> {
  protected:
-  net::ServerOptions options;
+  // Tutorial parity: no join/leave notices, no history replay (tested on their own elsewhere).
+  net::ServerOptions options = [] {
+    net::ServerOptions plain;
+    plain.room.history = 0;
+    plain.room.notice_limit = 0;
+    return plain;
+  }();
   std::unique_ptr<TestServer> server;
 
   void start() { server = std::make_unique<TestServer>(GetParam(), options); }

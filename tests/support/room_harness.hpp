@@ -27,7 +27,15 @@ inline std::string take_output(actors::Outbox& outbox) {
 
 class RoomHarness {
  public:
-  explicit RoomHarness(actors::RoomLimits limits = {})
+  // Plain limits for tests about relaying: no history replay and no join/leave notices.
+  static actors::RoomLimits quiet() {
+    actors::RoomLimits limits;
+    limits.history = 0;
+    limits.notice_limit = 0;
+    return limits;
+  }
+
+  explicit RoomHarness(actors::RoomLimits limits = quiet())
       : room(std::make_shared<actors::Room>(io.get_executor(), limits)) {
     boost::asio::co_spawn(io, room->run(), boost::asio::detached);
     settle();
@@ -54,7 +62,9 @@ class RoomHarness {
     return outbox;
   }
   void say(std::uint64_t id, std::string text) { send(actors::Say{actors::MemberId{id}, std::move(text)}); }
-  void leave(std::uint64_t id) { send(actors::Leave{actors::MemberId{id}}); }
+  void leave(std::uint64_t id, std::string reason = "") {
+    send(actors::Leave{actors::MemberId{id}, std::move(reason)});
+  }
 
   boost::asio::io_context io;
   std::shared_ptr<actors::Room> room;
