@@ -37,10 +37,9 @@ auto log_escape(std::string what) {
 Server::State::State(asio::io_context& io_context, ServerOptions server_options)
     : io(io_context),
       options(std::move(server_options)),
-      room_strand(asio::make_strand(io.get_executor())),
       accept_strand(asio::make_strand(io.get_executor())),
-      room(std::make_shared<actors::Room>(room_strand, options.room)),
       acceptor(accept_strand),
+      context(std::make_shared<SessionContext>()),
       drained(io.get_executor(), 1) {
   acceptor.open(options.endpoint.protocol());
   acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -49,21 +48,22 @@ Server::State::State(asio::io_context& io_context, ServerOptions server_options)
 }
 
 Server::Server(asio::io_context& io, ServerOptions options)
-    : state_(std::make_shared<State>(io, std::move(options))) {}
+    : state_(std::make_shared<State>(io, std::move(options))) {
+  // The rooms report their end through a weak pointer: they may outlive the server's state.
+  std::weak_ptr<State> weak = state_;
+  state_->context->rooms = std::make_shared<actors::RoomDirectory>(
+      io.get_executor(), state_->options.room, [weak] {
+        if (auto state = weak.lock()) state->finished_one();
+      });
+  state_->context->names = std::make_shared<actors::NameRegistry>();
+  state_->context->limits = state_->options.session;
+  state_->lobby = state_->context->rooms->enter(actors::RoomDirectory::lobby);
+}
 
 tcp::endpoint Server::local_endpoint() const { return state_->acceptor.local_endpoint(); }
 
 void Server::start() {
   auto state = state_;
-  state->room_running = true;
-  asio::co_spawn(
-      state->room_strand,
-      [state]() -> asio::awaitable<void> {
-        co_await state->room->run();
-        state->room_running = false;
-        state->finished_one();
-      },
-      log_escape("room"));
   asio::co_spawn(
       state->accept_strand,
       [state]() -> asio::awaitable<void> {
@@ -77,15 +77,30 @@ void Server::start() {
       log_escape("listener"));
 }
 
+namespace {
+// Best effort, without waiting: the client is refused either way.
+void refuse(tcp::socket& socket, std::string_view why) {
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(why), ignored);
+}
+}  // namespace
+
 void Server::State::start_session(std::shared_ptr<State> state, tcp::socket socket) {
+  if (state->sessions.load() >= state->options.max_clients) {
+    refuse(socket, "! server full\n");
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (!ec) log_line(peer.address().to_string() + ":" + std::to_string(peer.port()) + " refused (server full)");
+    return;
+  }
   const actors::MemberId id{state->next_member++};
   state->sessions.fetch_add(1);
   const auto executor = socket.get_executor();
   asio::co_spawn(
       executor,
-      [state, socket = std::move(socket), id]() mutable -> asio::awaitable<void> {
-        co_await run_session(std::move(socket), state->room, id, state->options.session);
-      },
+      [context = std::shared_ptr<const SessionContext>(state->context), socket = std::move(socket),
+       id]() mutable -> asio::awaitable<void> { co_await run_session(std::move(socket), id, context); },
       [state](std::exception_ptr error) {
         log_escape("session")(error);
         state->sessions.fetch_sub(1);
@@ -94,7 +109,8 @@ void Server::State::start_session(std::shared_ptr<State> state, tcp::socket sock
 }
 
 void Server::State::finished_one() {
-  if (stopping.load() && !room_running.load() && sessions.load() == 0) drained.try_send(no_error);
+  if (stopping.load() && context->rooms->running() == 0 && sessions.load() == 0)
+    drained.try_send(no_error);
 }
 
 void Server::stop() {
@@ -104,13 +120,7 @@ void Server::stop() {
     boost::system::error_code ignored;
     state->acceptor.close(ignored);
   });
-  asio::co_spawn(
-      state->room_strand,
-      [state]() -> asio::awaitable<void> {
-        actors::RoomEvent stop = actors::Stop{};
-        co_await state->room->send(std::move(stop));
-      },
-      log_escape("stop"));
+  state->context->rooms->stop();
   state->finished_one();
 }
 

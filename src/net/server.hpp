@@ -1,6 +1,6 @@
-// Server: wires one room, the listener and the sessions together on an io_context.
+// Server: wires the room directory, the listener and the sessions together on an io_context.
 //
-// Shutdown is two-phase: stop() stops accepting and tells the room to stop, which makes every
+// Shutdown is two-phase: stop() stops accepting and tells every room to stop, which makes every
 // session flush what it owes (bounded by its flush deadline) and close. Whoever owns the
 // io_context may then force the rest with io_context::stop() after its own deadline.
 #pragma once
@@ -24,6 +24,8 @@ struct ServerOptions {
   boost::asio::ip::tcp::endpoint endpoint{boost::asio::ip::address_v4::loopback(), 9999};
   SessionLimits session;
   actors::RoomLimits room;
+  // Client number max_clients + 1 is told "! server full" and closed.
+  std::size_t max_clients = 10000;
 };
 
 class Server {
@@ -34,14 +36,15 @@ class Server {
 
   // The address actually bound (port 0 in the options picks a free port).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
-  // Spawns the room and the accept loop. Call once.
+  // Spawns the accept loop (rooms start on demand). Call once.
   void start();
   // any thread, any number of times: begins the graceful shutdown.
   void stop();
-  // Completes once the room and every session have finished after stop().
+  // Completes once every room and every session have finished after stop().
   boost::asio::awaitable<void> wait_drained();
 
-  const actors::RoomCounters& room_counters() const noexcept { return state_->room->counters(); }
+  // The lobby's counters (the room everybody starts in), for tests and logs.
+  const actors::RoomCounters& lobby_counters() const noexcept { return state_->lobby->counters(); }
   std::size_t live_sessions() const noexcept { return state_->sessions.load(); }
 
  private:
@@ -51,17 +54,16 @@ class Server {
 
     boost::asio::io_context& io;
     ServerOptions options;
-    boost::asio::strand<boost::asio::io_context::executor_type> room_strand;
     boost::asio::strand<boost::asio::io_context::executor_type> accept_strand;
-    std::shared_ptr<actors::Room> room;
     boost::asio::ip::tcp::acceptor acceptor;
+    std::shared_ptr<SessionContext> context;
+    // Held from start to stop so the lobby (and its history) lives as long as the server.
+    std::shared_ptr<actors::Room> lobby;
     std::atomic<std::size_t> sessions{0};
     std::atomic<bool> stopping{false};
-    std::atomic<bool> room_running{false};
+    std::uint64_t next_member = 1;  // accept strand only
     // Capacity 1: one token says "everything has finished".
     boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> drained;
-
-    std::uint64_t next_member = 1;  // accept strand only
 
     static void start_session(std::shared_ptr<State> state, boost::asio::ip::tcp::socket socket);
     void finished_one();

@@ -1,4 +1,4 @@
-// Session: reader, writer and eviction watch for one client; see session.hpp.
+// Session: reader, writer and watchdogs for one client; see session.hpp.
 #include "net/session.hpp"
 
 #include <array>
@@ -8,13 +8,14 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <chrono>
 #include <string>
 #include <vector>
 
+#include "net/command.hpp"
 #include "net/line_framer.hpp"
 #include "net/log.hpp"
 #include "net/safe_text.hpp"
+#include "net/token_bucket.hpp"
 
 namespace chatd::net {
 
@@ -26,6 +27,7 @@ using actors::MemberId;
 using actors::Outbox;
 using actors::Room;
 using actors::RoomEvent;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -36,13 +38,18 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_write_bytes = 256 * 1024;
 // Leaving and shutdown flush what is owed, but never wait longer than this on a client.
 constexpr auto flush_deadline = std::chrono::seconds(2);
+// Client-chosen text echoed in errors and notices is cut to this many bytes.
+constexpr std::size_t max_echo = 64;
 
-// The socket shared by the three coroutines of a session (all on its strand), and why it ended.
+// The socket shared by the coroutines of a session (all on its strand), and how it ended.
 struct Connection {
   tcp::socket socket;
+  asio::steady_timer idle_timer;
   std::string peer;
-  std::string end_reason;  // first reason recorded wins
-  bool closing = false;    // no new reads once set
+  std::string end_reason;    // for the log; first reason recorded wins
+  std::string leave_reason;  // for the room's "* NAME left (reason)"
+  bool closing = false;      // no new reads once set
+  Clock::time_point last_heard = Clock::now();
 
   // Records why the conversation is ending without disturbing a write still in progress.
   void note_end(std::string_view reason) {
@@ -54,12 +61,111 @@ struct Connection {
     note_end(reason);
     boost::system::error_code ignored;
     socket.cancel(ignored);
+    idle_timer.cancel();
   }
 };
 
 std::string describe(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
+
+std::string echo(std::string_view text) { return neutralize(text.substr(0, max_echo)); }
+
+// This client's place in the chat: its name, its room and its outboxes. Session strand only.
+class Member {
+ public:
+  Member(Connection& conn, MemberId id, const SessionContext& context)
+      : conn_(conn), id_(id), context_(context), name_(conn.peer) {}
+
+  // The outbox the writer is draining, and the newest one (a /join starts a new one, which the
+  // writer moves on to once the old room's share is flushed).
+  std::shared_ptr<Outbox> writing;
+  std::shared_ptr<Outbox> newest;
+
+  // Sends a line to this client only.
+  void tell(std::string line) { newest->push_direct(std::move(line)); }
+
+  asio::awaitable<bool> enter(std::string_view room_name) {
+    auto next_room = context_.rooms->enter(room_name);
+    if (!next_room) co_return false;  // shutting down
+    const auto executor = co_await asio::this_coro::executor;
+    auto outbox = std::make_shared<Outbox>(executor);
+    if (room_) {
+      const std::string reason = "moved to " + next_room->name();
+      co_await leave_room(reason);
+    } else {
+      writing = outbox;
+    }
+    room_ = std::move(next_room);
+    newest = outbox;
+    RoomEvent join = actors::Join{id_, name_, std::move(outbox)};
+    const bool joined = co_await room_->send(std::move(join));
+    co_return joined;
+  }
+
+  // The session's one and only final Leave.
+  asio::awaitable<void> leave() {
+    std::string reason = conn_.leave_reason.empty() ? "closed" : conn_.leave_reason;
+    co_await leave_room(std::move(reason));
+    if (has_nickname_) context_.names->release(name_);
+  }
+
+  asio::awaitable<bool> say(std::string text, actors::SayKind kind) {
+    RoomEvent say = actors::Say{id_, std::move(text), kind};
+    const bool delivered = co_await room_->send(std::move(say));
+    co_return delivered;
+  }
+
+  asio::awaitable<void> rename(std::string nickname) {
+    if (!is_valid_nickname(nickname)) {
+      tell("! invalid nickname '" + echo(nickname) +
+           "': use 1-32 letters, digits or _-[]{}|^` and do not start with a digit or -\n");
+      co_return;
+    }
+    if (!context_.names->claim(nickname, has_nickname_ ? std::string_view(name_) : "")) {
+      tell("! nickname " + nickname + " is taken\n");
+      co_return;
+    }
+    has_nickname_ = true;
+    name_ = nickname;
+    RoomEvent rename = actors::Rename{id_, std::move(nickname)};
+    co_await room_->send(std::move(rename));
+  }
+
+  asio::awaitable<void> ask_who() {
+    RoomEvent who = actors::Who{id_};
+    co_await room_->send(std::move(who));
+  }
+
+  asio::awaitable<bool> move_to(std::string room_name) {
+    if (!is_valid_room_name(room_name)) {
+      tell("! invalid room name '" + echo(room_name) + "': use 1-32 letters, digits or _-[]{}|^`\n");
+      co_return true;
+    }
+    if (room_name.size() == room_->name().size() &&
+        std::equal(room_name.begin(), room_name.end(), room_->name().begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      tell("! you are already in " + room_->name() + "\n");
+      co_return true;
+    }
+    const bool moved = co_await enter(room_name);
+    co_return moved;
+  }
+
+ private:
+  asio::awaitable<void> leave_room(std::string reason) {
+    RoomEvent leave = actors::Leave{id_, std::move(reason)};
+    co_await room_->send(std::move(leave));
+    context_.rooms->exit(room_);
+  }
+
+  Connection& conn_;
+  MemberId id_;
+  const SessionContext& context_;
+  std::string name_;
+  bool has_nickname_ = false;
+  std::shared_ptr<Room> room_;
+};
 
 // Reads whatever the socket holds now and frames it. A plain function, not a coroutine: the
 // thread's scratch buffer must never be held across a suspension, and an idle connection then
@@ -73,20 +179,58 @@ boost::system::error_code read_available(tcp::socket& socket, LineFramer& framer
   return ec;
 }
 
-asio::awaitable<void> read_lines(Connection& conn, Room& room, MemberId id, Outbox& outbox,
-                                 SessionLimits limits) {
+// Runs one line from the client. Returns false when the client is done (/quit).
+asio::awaitable<bool> handle_line(Connection& conn, Member& me, const SessionContext& context,
+                                  std::string line) {
+  Command command = parse_command(line);
+  if (auto* message = std::get_if<command::Message>(&command)) {
+    std::string text = neutralize(message->text);
+    const bool said = co_await me.say(std::move(text), actors::SayKind::message);
+    co_return said;
+  }
+  if (auto* action = std::get_if<command::Me>(&command)) {
+    std::string text = neutralize(action->action);
+    const bool said = co_await me.say(std::move(text), actors::SayKind::action);
+    co_return said;
+  }
+  if (auto* nick = std::get_if<command::Nick>(&command)) {
+    co_await me.rename(std::move(nick->name));
+  } else if (std::holds_alternative<command::Who>(command)) {
+    co_await me.ask_who();
+  } else if (auto* join = std::get_if<command::JoinRoom>(&command)) {
+    const bool moved = co_await me.move_to(std::move(join->room));
+    co_return moved;
+  } else if (std::holds_alternative<command::Rooms>(command)) {
+    me.tell(context.rooms->describe());
+  } else if (std::holds_alternative<command::Help>(command)) {
+    me.tell(std::string(help_text()));
+  } else if (auto* quit = std::get_if<command::Quit>(&command)) {
+    conn.leave_reason = quit->reason.empty() ? "quit" : echo(quit->reason);
+    conn.note_end("quit");
+    co_return false;
+  } else if (auto* unknown = std::get_if<command::Unknown>(&command)) {
+    me.tell("! unknown command /" + echo(unknown->name) + " (try /help)\n");
+  } else if (auto* malformed = std::get_if<command::Malformed>(&command)) {
+    me.tell("! " + malformed->error + "\n");
+  }
+  co_return true;
+}
+
+asio::awaitable<void> read_lines(Connection& conn, Member& me, const SessionContext& context) {
+  const SessionLimits& limits = context.limits;
   LineFramer framer(limits.max_line);
-  const std::string too_long =
-      "! line too long (max " + std::to_string(limits.max_line) + " bytes)\n";
-  std::vector<std::string> said;  // the lines of one read, on their way to the room
+  TokenBucket bucket(limits.rate, limits.burst, Clock::now());
+  std::size_t dropped = 0;  // lines refused since the client last calmed down
+  const std::string too_long = "! line too long (max " + std::to_string(limits.max_line) + " bytes)\n";
+  std::vector<std::string> lines;  // the lines of one read
   while (!conn.closing) {
     auto [wait_error] = co_await conn.socket.async_wait(tcp::socket::wait_read, use_tuple);
     if (wait_error || conn.closing) break;
     const auto ec = read_available(conn.socket, framer, [&](FrameKind kind, std::string_view text) {
       if (kind == FrameKind::too_long) {
-        outbox.push_direct(too_long);
+        me.tell(too_long);
       } else if (!text.empty()) {
-        said.push_back(neutralize(text));
+        lines.emplace_back(text);
       }
     });
     if (ec == asio::error::would_block) continue;
@@ -99,21 +243,34 @@ asio::awaitable<void> read_lines(Connection& conn, Room& room, MemberId id, Outb
       conn.end(ec.message());
       break;
     }
-    for (std::string& text : said) {
-      RoomEvent say = actors::Say{id, std::move(text)};
-      const bool delivered = co_await room.send(std::move(say));
-      if (!delivered) break;
+    conn.last_heard = Clock::now();
+    for (std::string& line : lines) {
+      if (bucket.full(conn.last_heard)) dropped = 0;
+      if (!bucket.try_take(conn.last_heard)) {
+        // Warn once, then give a script that keeps going one more burst's worth of patience.
+        if (++dropped == 1) me.tell("! slow down: lines are being dropped\n");
+        if (static_cast<double>(dropped) > limits.burst) {
+          me.tell("! disconnected: flooding\n");
+          conn.leave_reason = "flooding";
+          conn.end("flooding");
+          break;
+        }
+        continue;
+      }
+      const bool carry_on = co_await handle_line(conn, me, context, std::move(line));
+      if (!carry_on) {
+        conn.note_end(conn.end_reason.empty() ? "server shutting down" : conn.end_reason);
+        break;
+      }
     }
-    said.clear();
+    lines.clear();
   }
-  // Exactly one Leave per session, whatever ended it. The room ignores it after an eviction.
-  RoomEvent leave = actors::Leave{id, ""};
-  co_await room.send(std::move(leave));
+  co_await me.leave();
 }
 
 // Writes everything still owed once the member is leaving, but gives up at the deadline.
 asio::awaitable<bool> write_before(tcp::socket& socket, const std::vector<asio::const_buffer>& buffers,
-                                   std::chrono::steady_clock::time_point deadline) {
+                                   Clock::time_point deadline) {
   asio::steady_timer timer(socket.get_executor(), deadline);
   auto outcome = co_await (asio::async_write(socket, buffers, use_tuple) || timer.async_wait(use_tuple));
   co_return outcome.index() == 0 && !std::get<0>(std::get<0>(outcome));
@@ -129,16 +286,22 @@ std::string_view farewell_reason(Farewell why) {
   return "ended";
 }
 
-asio::awaitable<void> write_lines(Connection& conn, Outbox& outbox) {
+asio::awaitable<void> write_lines(Connection& conn, Member& me) {
   std::vector<asio::const_buffer> buffers;
-  std::chrono::steady_clock::time_point deadline{};
+  Clock::time_point deadline{};
   for (;;) {
+    Outbox& outbox = *me.writing;
     co_await outbox.wait_for_output();
     const Farewell why = outbox.farewell();
     if (why == Farewell::too_slow) break;
     buffers.clear();
     if (outbox.gather(buffers, max_write_bytes) == 0) {
-      if (why != Farewell::none) break;
+      if (why == Farewell::none) continue;
+      if (why != Farewell::left || me.newest == me.writing) break;
+      // The old room's share is flushed: carry on with the room the member moved to.
+      const auto finished = std::exchange(me.writing, me.newest);
+      finished->stop_eviction_watch();
+      deadline = {};
       continue;
     }
     if (why == Farewell::none) {
@@ -148,21 +311,41 @@ asio::awaitable<void> write_lines(Connection& conn, Outbox& outbox) {
         break;
       }
     } else {
-      if (deadline == std::chrono::steady_clock::time_point{})
-        deadline = std::chrono::steady_clock::now() + flush_deadline;
+      if (deadline == Clock::time_point{}) deadline = Clock::now() + flush_deadline;
       const bool written = co_await write_before(conn.socket, buffers, deadline);
       if (!written) break;
     }
     outbox.commit_gathered();
   }
-  conn.end(farewell_reason(outbox.farewell()));
-  outbox.stop_eviction_watch();
+  conn.end(farewell_reason(me.writing->farewell()));
+  me.writing->stop_eviction_watch();
 }
 
 // A writer blocked on a client that stopped reading would otherwise pin the room log forever.
-asio::awaitable<void> watch_for_eviction(Connection& conn, Outbox& outbox) {
-  const bool evicted = co_await outbox.await_eviction();
-  if (evicted) conn.end("too slow");
+asio::awaitable<void> watch_for_eviction(Connection& conn, Member& me) {
+  while (!conn.closing) {
+    const auto watched = me.writing;
+    const bool evicted = co_await watched->await_eviction();
+    if (evicted) {
+      conn.leave_reason = "too slow";
+      conn.end("too slow");
+    }
+    // Otherwise the watch was stopped: the writer moved to another room, or the session ends.
+  }
+}
+
+asio::awaitable<void> watch_for_idleness(Connection& conn, Member& me, std::chrono::seconds limit) {
+  if (limit.count() == 0) co_return;
+  while (!conn.closing) {
+    conn.idle_timer.expires_at(conn.last_heard + limit);
+    co_await conn.idle_timer.async_wait(use_tuple);
+    if (conn.closing) break;
+    if (Clock::now() - conn.last_heard >= limit) {
+      me.tell("! disconnected: idle for too long\n");
+      conn.leave_reason = "timed out";
+      conn.end("timed out");
+    }
+  }
 }
 
 // Best effort: the client's receive window is probably full, so this rarely gets through.
@@ -174,29 +357,29 @@ void tell_evicted(tcp::socket& socket) {
 
 }  // namespace
 
-asio::awaitable<void> run_session(tcp::socket socket, std::shared_ptr<Room> room, MemberId id,
-                                  SessionLimits limits) {
+asio::awaitable<void> run_session(tcp::socket socket, MemberId id,
+                                  std::shared_ptr<const SessionContext> context) {
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) co_return;  // reset before we got to it
-  Connection conn{std::move(socket), describe(remote), {}, false};
+  const auto executor = socket.get_executor();
+  Connection conn{std::move(socket), asio::steady_timer(executor), describe(remote), {}, {}, false,
+                  Clock::now()};
   conn.socket.set_option(tcp::no_delay(true), ec);
   conn.socket.non_blocking(true, ec);
   log_line(conn.peer + " connected");
 
-  const auto executor = co_await asio::this_coro::executor;
-  auto outbox = std::make_shared<Outbox>(executor);
-  RoomEvent join = actors::Join{id, conn.peer, outbox};
-  const bool joined = co_await room->send(std::move(join));
+  Member me(conn, id, *context);
+  const bool joined = co_await me.enter(actors::RoomDirectory::lobby);
   if (!joined) {
     log_line(conn.peer + " disconnected (server shutting down)");
     co_return;
   }
 
-  co_await (read_lines(conn, *room, id, *outbox, limits) && write_lines(conn, *outbox) &&
-            watch_for_eviction(conn, *outbox));
+  co_await (read_lines(conn, me, *context) && write_lines(conn, me) &&
+            watch_for_eviction(conn, me) && watch_for_idleness(conn, me, context->limits.idle_timeout));
 
-  if (outbox->farewell() == Farewell::too_slow) tell_evicted(conn.socket);
+  if (me.writing->farewell() == Farewell::too_slow) tell_evicted(conn.socket);
   log_line(conn.peer + " disconnected (" + conn.end_reason + ")");
 }
 

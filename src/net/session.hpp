@@ -1,29 +1,43 @@
-// Session: one client connection, as a reader coroutine and a writer coroutine on one strand.
+// Session: one client connection — a reader, a writer and two watchdogs on one strand.
 //
-// The reader frames lines and turns them into room events; the writer drains the member's
-// outbox with one gather write per wake-up. Whatever ends the connection (EOF, error,
-// eviction, server shutdown) ends both, and the room receives exactly one Leave.
+// The reader frames lines, applies flood control, runs commands and turns messages into room
+// events; the writer drains the member's outbox with one gather write per wake-up. Whatever
+// ends the connection (EOF, error, /quit, eviction, idle timeout, flooding, shutdown) ends all of
+// them, and the member's room receives exactly one Leave.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
 #include "actors/member_id.hpp"
-#include "actors/room.hpp"
+#include "actors/name_registry.hpp"
+#include "actors/room_directory.hpp"
 
 namespace chatd::net {
 
 struct SessionLimits {
   // Longest accepted line, terminator excluded.
   std::size_t max_line = 4096;
+  // Flood control: lines per second on average (0: off), and the burst allowed above it.
+  double rate = 20;
+  double burst = 60;
+  // Disconnect a client that sends nothing for this long (0: never).
+  std::chrono::seconds idle_timeout{0};
+};
+
+// What every session shares: where the rooms are, who holds which name, and the limits.
+struct SessionContext {
+  std::shared_ptr<actors::RoomDirectory> rooms;
+  std::shared_ptr<actors::NameRegistry> names;
+  SessionLimits limits;
 };
 
 // Runs the conversation with one client until it ends. The socket's executor must be a strand
 // of its own; the coroutine must be spawned on it.
-boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket,
-                                         std::shared_ptr<actors::Room> room, actors::MemberId id,
-                                         SessionLimits limits);
+boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket, actors::MemberId id,
+                                         std::shared_ptr<const SessionContext> context);
 
 }  // namespace chatd::net

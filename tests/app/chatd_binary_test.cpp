@@ -93,6 +93,11 @@ double cpu_seconds(pid_t pid) {
 }
 
 TEST(ChatdBinary, OutOfDescriptorsPausesAcceptingWithoutSpinningThenRecovers) {
+#ifdef CHATD_UBSAN
+  // UBSan's vptr check probes memory through pipe(); with no descriptor left it reports every
+  // virtual call as invalid. The Release and TSan runs of this test cover the behaviour.
+  GTEST_SKIP() << "UBSan cannot run out of file descriptors";
+#endif
   const std::uint16_t port = free_port();
   // 32 descriptors: about 20 clients fit, the rest wait in the listen backlog.
   ChildProcess chatd("/usr/bin/prlimit",

@@ -18,11 +18,13 @@ using namespace std::chrono_literals;
 
 class ChatServer : public ::testing::TestWithParam<unsigned> {
  protected:
-  // Tutorial parity: no join/leave notices, no history replay (tested on their own elsewhere).
+  // Tutorial parity: no join/leave notices, no history replay, no flood control (each tested on
+  // its own elsewhere).
   net::ServerOptions options = [] {
     net::ServerOptions plain;
     plain.room.history = 0;
     plain.room.notice_limit = 0;
+    plain.session.rate = 0;  // these tests send faster than a person
     return plain;
   }();
   std::unique_ptr<TestServer> server;
@@ -37,8 +39,8 @@ class ChatServer : public ::testing::TestWithParam<unsigned> {
   }
   // Joins are asynchronous: wait until the room has them all before anyone speaks.
   void wait_for_members(std::size_t count) {
-    ASSERT_TRUE(eventually([&] { return server->server().room_counters().members.load() == count; }))
-        << "members: " << server->server().room_counters().members.load();
+    ASSERT_TRUE(eventually([&] { return server->server().lobby_counters().members.load() == count; }))
+        << "members: " << server->server().lobby_counters().members.load();
   }
 };
 
@@ -186,7 +188,7 @@ TEST_P(ChatServer, EvictsAClientThatNeverReadsWhileOthersReceiveEverything) {
   for (auto& thread : reading) thread.join();
 
   EXPECT_EQ(complete.load(), 2) << "a reader missed lines";
-  EXPECT_EQ(server->server().room_counters().evicted_slow.load(), 1u);
+  EXPECT_EQ(server->server().lobby_counters().evicted_slow.load(), 1u);
   EXPECT_TRUE(sleeper.wait_closed()) << "the slow client must be disconnected";
   wait_for_members(2);
 }
@@ -196,7 +198,7 @@ TEST_P(ChatServer, StopFlushesQueuedLinesToClientsThenClosesThem) {
   auto clients = connect(2);
   wait_for_members(2);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(clients[0]->send("queued " + std::to_string(i) + "\n"));
-  ASSERT_TRUE(eventually([&] { return server->server().room_counters().messages.load() == 100; }));
+  ASSERT_TRUE(eventually([&] { return server->server().lobby_counters().messages.load() == 100; }));
   server->stop();
   for (int i = 0; i < 100; ++i)
     ASSERT_EQ(clients[1]->read_line(), clients[0]->name() + ":queued " + std::to_string(i));

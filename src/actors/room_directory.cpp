@@ -1,0 +1,93 @@
+// Rooms by name, created on demand; see room_directory.hpp.
+#include "actors/room_directory.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <cctype>
+
+namespace chatd::actors {
+
+namespace asio = boost::asio;
+
+RoomDirectory::RoomDirectory(asio::io_context::executor_type pool, RoomLimits limits,
+                             std::function<void()> on_room_finished)
+    : pool_(pool), limits_(limits), on_room_finished_(std::move(on_room_finished)) {}
+
+std::string RoomDirectory::key(std::string_view name) {
+  std::string folded(name);
+  std::transform(folded.begin(), folded.end(), folded.begin(),
+                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  return folded;
+}
+
+std::shared_ptr<Room> RoomDirectory::enter(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  if (stopped_) return nullptr;
+  Entry& entry = rooms_[key(name)];
+  if (!entry.room) entry.room = start_room(std::string(name));
+  ++entry.members;
+  return entry.room;
+}
+
+void RoomDirectory::exit(const std::shared_ptr<Room>& room) {
+  std::shared_ptr<Room> emptied;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = rooms_.find(key(room->name()));
+    if (it == rooms_.end() || it->second.room != room) return;
+    if (--it->second.members > 0 || it->first == lobby) return;
+    // Nobody holds this room any more, so no Join can race with its end.
+    emptied = std::move(it->second.room);
+    rooms_.erase(it);
+  }
+  send_stop(emptied);
+}
+
+std::string RoomDirectory::describe() const {
+  std::lock_guard lock(mutex_);
+  std::string text = "* rooms:";
+  const char* separator = " ";
+  for (const auto& [name, entry] : rooms_) {
+    text += separator + entry.room->name() + " (" + std::to_string(entry.members) + ")";
+    separator = ", ";
+  }
+  return text + "\n";
+}
+
+void RoomDirectory::stop() {
+  std::map<std::string, Entry> stopping;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    stopping.swap(rooms_);
+  }
+  for (const auto& [name, entry] : stopping) send_stop(entry.room);
+}
+
+std::shared_ptr<Room> RoomDirectory::start_room(std::string name) {
+  const auto strand = asio::make_strand(pool_);
+  auto room = std::make_shared<Room>(strand, limits_, std::move(name));
+  running_.fetch_add(1);
+  asio::co_spawn(
+      strand, [room]() -> asio::awaitable<void> { co_await room->run(); },
+      [self = shared_from_this()](std::exception_ptr) {
+        self->running_.fetch_sub(1);
+        if (self->on_room_finished_) self->on_room_finished_();
+      });
+  return room;
+}
+
+void RoomDirectory::send_stop(const std::shared_ptr<Room>& room) {
+  // Through send(), not try_send(): a full inbox must delay the Stop, not lose it.
+  asio::co_spawn(
+      room->inbox().get_executor(),
+      [room]() -> asio::awaitable<void> {
+        RoomEvent stop = Stop{};
+        co_await room->send(std::move(stop));
+      },
+      asio::detached);
+}
+
+}  // namespace chatd::actors

@@ -1,0 +1,63 @@
+// RoomDirectory: which rooms exist, by name. Creates a room actor (on a strand of its own) on
+// first entry and stops it when its last member has left — except the lobby, which everybody
+// starts in and which keeps its history.
+//
+// Any thread; a mutex guards the map because only /join, /rooms, connects and disconnects use
+// it. The hot path never does: a member's messages go straight to its room's inbox.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "actors/room.hpp"
+
+namespace chatd::actors {
+
+// Create with std::make_shared: running rooms keep the directory alive until they end.
+class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
+ public:
+  static constexpr std::string_view lobby = "lobby";
+
+  // `on_room_finished` runs (on the room's strand) each time a room actor ends.
+  RoomDirectory(boost::asio::io_context::executor_type pool, RoomLimits limits,
+                std::function<void()> on_room_finished);
+
+  // The room called `name` (ignoring ASCII case), created if needed; the caller counts as one of
+  // its members until exit(). Null once stop() was called.
+  std::shared_ptr<Room> enter(std::string_view name);
+  // The caller is no longer a member (it has sent its Leave).
+  void exit(const std::shared_ptr<Room>& room);
+  // "* rooms: lobby (3), rust (1)", sorted by name.
+  std::string describe() const;
+  // Stops every room; later enter() calls return null.
+  void stop();
+  // Room actors still running.
+  std::size_t running() const noexcept { return running_.load(); }
+
+ private:
+  struct Entry {
+    std::shared_ptr<Room> room;
+    std::size_t members = 0;
+  };
+
+  static std::string key(std::string_view name);
+  std::shared_ptr<Room> start_room(std::string name);
+  static void send_stop(const std::shared_ptr<Room>& room);
+
+  boost::asio::io_context::executor_type pool_;
+  RoomLimits limits_;
+  std::function<void()> on_room_finished_;
+  std::atomic<std::size_t> running_{0};
+
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry> rooms_;  // guarded by mutex_
+  bool stopped_ = false;                // guarded by mutex_
+};
+
+}  // namespace chatd::actors
