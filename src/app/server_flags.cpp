@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 #include <charconv>
+#include <chrono>
 #include <sstream>
 #include <thread>
 
@@ -46,6 +47,12 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
   long threads = cores;
   std::string max_line = "4096";
   std::string outbox = "8M";
+  long history = 100;
+  long notice_limit = 100;
+  double rate = 20;
+  double burst = 60;
+  long idle_timeout = 0;
+  long max_clients = 10000;
 
   po::options_description visible(
       "chatd — a line-based chat server\n\nUsage: chatd [options]\n\nOptions");
@@ -59,6 +66,18 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
       "longest line a client may send, in bytes; longer lines are refused")(
       "outbox", po::value(&outbox)->default_value(outbox),
       "how far (bytes) a client may fall behind the room before it is disconnected as too slow")(
+      "history", po::value(&history)->default_value(history),
+      "messages a newcomer to a room is shown first (0: none)")(
+      "notice-limit", po::value(&notice_limit)->default_value(notice_limit),
+      "rooms bigger than this stop announcing joins and leaves")(
+      "rate", po::value(&rate)->default_value(rate),
+      "flood control: lines per second a client may send on average (0: off)")(
+      "burst", po::value(&burst)->default_value(burst),
+      "flood control: lines a client may send at once above --rate")(
+      "idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
+      "seconds of silence after which a client is disconnected (0: never)")(
+      "max-clients", po::value(&max_clients)->default_value(max_clients),
+      "clients connected at once; the next one is told the server is full")(
       "quiet,q", "do not log connects and disconnects");
 
   ServerFlags flags;
@@ -87,7 +106,20 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
                                         std::to_string(4 * (line + 64)));
     require(lag <= (std::size_t{1} << 30), "--outbox must be at most 1G");
 
+    require(history >= 0 && history <= 10000, "--history must be between 0 and 10000");
+    require(notice_limit >= 0, "--notice-limit must not be negative");
+    require(rate >= 0 && rate <= 1e6, "--rate must be between 0 (off) and 1000000");
+    require(burst >= 1 && burst <= 1e6, "--burst must be between 1 and 1000000");
+    require(idle_timeout >= 0, "--idle-timeout must not be negative");
+    require(max_clients >= 1, "--max-clients must be at least 1");
+
     flags.server.endpoint = {address, static_cast<unsigned short>(port)};
+    flags.server.room.history = static_cast<std::size_t>(history);
+    flags.server.room.notice_limit = static_cast<std::size_t>(notice_limit);
+    flags.server.session.rate = rate;
+    flags.server.session.burst = burst;
+    flags.server.session.idle_timeout = std::chrono::seconds(idle_timeout);
+    flags.server.max_clients = static_cast<std::size_t>(max_clients);
     flags.server.session.max_line = line;
     flags.server.room.outbox_bytes = lag;
     flags.threads = static_cast<unsigned>(threads);

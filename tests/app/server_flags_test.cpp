@@ -26,6 +26,23 @@ TEST(ServerFlags, DefaultsMatchTheTutorialServer) {
   EXPECT_EQ(flags.server.room.outbox_bytes, 8u << 20);
   EXPECT_GE(flags.threads, 1u);
   EXPECT_FALSE(flags.quiet);
+  EXPECT_EQ(flags.server.room.history, 100u);
+  EXPECT_EQ(flags.server.room.notice_limit, 100u);
+  EXPECT_EQ(flags.server.session.rate, 20.0);
+  EXPECT_EQ(flags.server.session.burst, 60.0);
+  EXPECT_EQ(flags.server.session.idle_timeout.count(), 0);
+  EXPECT_EQ(flags.server.max_clients, 10000u);
+}
+
+TEST(ServerFlags, AcceptsTheChatFeatureFlags) {
+  const ServerFlags flags = accepted({"--history", "0", "--notice-limit", "5", "--rate", "0", "--burst", "3",
+                                      "--idle-timeout", "30", "--max-clients", "2"});
+  EXPECT_EQ(flags.server.room.history, 0u);
+  EXPECT_EQ(flags.server.room.notice_limit, 5u);
+  EXPECT_EQ(flags.server.session.rate, 0.0);
+  EXPECT_EQ(flags.server.session.burst, 3.0);
+  EXPECT_EQ(flags.server.session.idle_timeout.count(), 30);
+  EXPECT_EQ(flags.server.max_clients, 2u);
 }
 
 TEST(ServerFlags, AcceptsEveryFlagWithSizeSuffixes) {
@@ -42,7 +59,8 @@ TEST(ServerFlags, AcceptsEveryFlagWithSizeSuffixes) {
 TEST(ServerFlags, HelpExitsZeroAndListsTheFlags) {
   const ExitNow help = refused({"--help"});
   EXPECT_EQ(help.status, 0);
-  for (const char* flag : {"--host", "--port", "--threads", "--max-line", "--outbox", "--quiet"})
+  for (const char* flag : {"--host", "--port", "--threads", "--max-line", "--outbox", "--history",
+                            "--notice-limit", "--rate", "--burst", "--idle-timeout", "--max-clients", "--quiet"})
     EXPECT_NE(help.text.find(flag), std::string::npos) << flag;
 }
 
@@ -58,6 +76,11 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
       {{"--outbox", "100"}, "--outbox"},
       {{"--bogus"}, "bogus"},
       {{"--port"}, "port"},
+      {{"--history", "-1"}, "--history"},
+      {{"--rate", "-5"}, "--rate"},
+      {{"--burst", "0"}, "--burst"},
+      {{"--idle-timeout", "-1"}, "--idle-timeout"},
+      {{"--max-clients", "0"}, "--max-clients"},
   };
   for (const auto& [args, named] : cases) {
     const ExitNow error = refused(args);

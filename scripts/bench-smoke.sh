@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# CI check for the benchmarks: they build, and a tiny run of each completes. No figures are
+# judged here (speed lives in docs/benchmarks.md, measured with scripts/bench.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build/release
+
+"$build/benchmarks/chatd_micro_bench" --benchmark_min_time=0.01 >/dev/null
+
+port=$(( 20000 + RANDOM % 10000 ))
+"$build/src/chatd" --port "$port" --threads 2 --quiet --rate 0 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+"$build/benchmarks/chat-bench" --port "$port" --mode fanout --subscribers 5 --publishers 2 \
+  --messages 200 --server-pid "$server" --duration-limit 30 >/dev/null
+"$build/benchmarks/chat-bench" --port "$port" --mode latency --subscribers 5 --publishers 2 \
+  --messages 20 --rate 100 --duration-limit 30 >/dev/null
+"$build/benchmarks/chat-bench" --port "$port" --mode idle --connections 50 --duration-limit 30 >/dev/null
+echo "benchmarks: micro-benchmarks and chat-bench smoke runs completed"

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Compares chatd with the Go tutorial server it replaces, on loopback, and prints a table of
+# medians. Every run starts a fresh server on a free port, loads it with chat-bench (which samples
+# the server's CPU time and RSS through /proc), then kills that server by its PID.
+#
+# Usage: scripts/bench.sh
+# Environment (all optional):
+#   RUNS=3                        runs per server and workload; the table shows medians of ok runs
+#   WORKLOADS="fanout latency idle"
+#   SERVERS="chatd go"
+#   IDLE_CONNECTIONS=10000        idle members against chatd
+#   IDLE_GO_CONNECTIONS=10000     idle members against the Go server (it handles 10000 fine)
+#   SKIP_BUILD=1                  skip the CMake build and use the binaries already built
+#   CHATD, CHAT_BENCH             binaries (default: the Release build in build/release)
+#   GO_TUTORIAL_SOURCE            server.go to patch (default /work/shared/seed/server.go)
+#   RESULTS                       JSON lines of every run (default build/bench/results-<time>.jsonl)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=${RUNS:-3}
+workloads=${WORKLOADS:-"fanout latency idle"}
+servers=${SERVERS:-"chatd go"}
+idle_connections=${IDLE_CONNECTIONS:-10000}
+idle_go_connections=${IDLE_GO_CONNECTIONS:-$idle_connections}
+chatd=${CHATD:-$repo/build/release/src/chatd}
+chat_bench=${CHAT_BENCH:-$repo/build/release/benchmarks/chat-bench}
+go_source=${GO_TUTORIAL_SOURCE:-/work/shared/seed/server.go}
+go_dir=$repo/build/go-tutorial
+go_server=$go_dir/go-chat-server
+bench_dir=$repo/build/bench
+results=${RESULTS:-$bench_dir/results-$(date +%Y%m%d-%H%M%S).jsonl}
+
+server_pid=""
+
+fail() {
+  echo "bench.sh: $*" >&2
+  exit 1
+}
+
+build_release() {
+  cmake -S "$repo" -B "$repo/build/release" -DCMAKE_BUILD_TYPE=Release -DCHATD_BUILD_TESTS=OFF
+  cmake --build "$repo/build/release" -j2
+}
+
+# The tutorial listens on a hard-coded 127.0.0.1:9999; the copy gets a -port flag and nothing else.
+build_go_server() {
+  mkdir -p "$go_dir"
+  cp "$go_source" "$go_dir/server.go"
+  sed -i \
+    -e 's|^\t"fmt"$|\t"flag"\n\t"fmt"|' \
+    -e 's|^func main() {$|func main() {\n\tport := flag.Int("port", 9999, "TCP port to listen on at 127.0.0.1")\n\tflag.Parse()|' \
+    -e 's|net.ResolveTCPAddr("tcp", "127.0.0.1:9999")|net.ResolveTCPAddr("tcp", fmt.Sprintf("127.0.0.1:%d", *port))|' \
+    "$go_dir/server.go"
+  if ! grep -q 'flag.Parse()' "$go_dir/server.go" ||
+    ! grep -q 'Sprintf("127.0.0.1:%d", \*port)' "$go_dir/server.go"; then
+    fail "could not patch a -port flag into $go_dir/server.go"
+  fi
+  (cd "$go_dir" && GOCACHE=${GOCACHE:-$go_dir/gocache} go build -o "$go_server" server.go)
+}
+
+# A port below the ephemeral range: a client socket that still holds the port as its local end
+# (even in TIME-WAIT) would make the server's bind fail, and the Go server then spins silently.
+free_port() {
+  local first_ephemeral port
+  read -r first_ephemeral _ </proc/sys/net/ipv4/ip_local_port_range
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % (first_ephemeral - 20000)))
+    if [[ -z $(ss -Htan "( sport = :$port )") ]]; then
+      echo "$port"
+      return
+    fi
+  done
+  fail "no free port found below $first_ephemeral"
+}
+
+wait_until_listening() {
+  local port=$1 pid=$2
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || fail "server pid $pid exited before listening on port $port"
+    [[ -n $(ss -Hltn "( sport = :$port )") ]] && return
+    sleep 0.05
+  done
+  stop_server
+  fail "server pid $pid is not listening on port $port after 5 s"
+}
+
+start_server() {
+  local server=$1 port=$2 log=$3
+  case $server in
+    chatd) "$chatd" --port "$port" --threads 2 --quiet >/dev/null 2>"$log" & ;;
+    go) "$go_server" -port "$port" >/dev/null 2>"$log" & ;;  # it prints a line per message
+    *) fail "unknown server '$server'" ;;
+  esac
+  server_pid=$!
+  wait_until_listening "$port" "$server_pid"
+}
+
+stop_server() {
+  [[ -n $server_pid ]] || return 0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+bench_args() {
+  local workload=$1 server=$2
+  case $workload in
+    fanout) echo "--mode fanout --subscribers 100 --publishers 10 --messages 20000 --bytes 64 --window 64 --duration-limit 180" ;;
+    latency) echo "--mode latency --subscribers 100 --publishers 10 --rate 100 --messages 1000 --bytes 64 --duration-limit 60" ;;
+    idle)
+      local connections=$idle_connections
+      [[ $server == go ]] && connections=$idle_go_connections
+      echo "--mode idle --connections $connections --bytes 64 --duration-limit 60" ;;
+    *) fail "unknown workload '$workload'" ;;
+  esac
+}
+
+# Prints the value of one key of a flat JSON line ("null" stays "null").
+json_value() {
+  sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" <<<"$2"
+}
+
+median() {
+  { grep -v '^null$' || true; } | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+run_once() {
+  local workload=$1 server=$2 run=$3 port log json status
+  port=$(free_port)
+  log=$bench_dir/$workload-$server-$run
+  start_server "$server" "$port" "$log.server.log"
+  # shellcheck disable=SC2046  # the arguments are meant to split
+  json=$("$chat_bench" --port "$port" --server-pid "$server_pid" $(bench_args "$workload" "$server") 2>"$log.bench.log") || true
+  stop_server
+  [[ -n $json ]] || json='{"status":"no_output"}'
+  echo "{\"server\":\"$server\",\"workload\":\"$workload\",\"run\":$run,\"result\":$json}" >>"$results"
+  echo "$json" >>"$bench_dir/$workload-$server.jsonl"
+  status=$(json_value status "$json")
+  printf '  %-8s %-6s run %d/%d: %-14s %s deliveries/s\n' "$workload" "$server" "$run" "$runs" \
+    "$status" "$(json_value deliveries_per_s "$json")" >&2
+}
+
+# Medians of the ok runs of one workload against one server, one column per key.
+medians_of() {
+  local file=$bench_dir/$1-$2.jsonl key
+  shift 2
+  for key in "$@"; do
+    { grep '"status":"ok"' "$file" 2>/dev/null || true; } | while read -r line; do json_value "$key" "$line"; done | median
+  done
+}
+
+ok_runs() {
+  grep -c '"status":"ok"' "$bench_dir/$1-$2.jsonl" 2>/dev/null || true
+}
+
+ratio() {
+  awk -v go="$1" -v chatd="$2" 'BEGIN { if (go == "-" || chatd == "-" || chatd + 0 == 0) print "-"; else printf "%.2fx\n", go / chatd }'
+}
+
+print_table() {
+  local keys=(deliveries_per_s server_cpu_s_per_million p50_us p99_us broadcast_ms rss_per_conn_kb)
+  local workload server
+  echo
+  echo "Medians of ok runs (RUNS=$runs); results in $results"
+  printf '%-8s %-9s %-6s %14s %10s %10s %10s %12s %12s\n' workload server ok deliveries/s CPU-s/M p50_us p99_us broadcast_ms rss/conn_kB
+  for workload in $workloads; do
+    local -A row=()
+    for server in $servers; do
+      local values
+      mapfile -t values < <(medians_of "$workload" "$server" "${keys[@]}")
+      row[$server]="${values[*]}"
+      printf '%-8s %-9s %-6s %14s %10s %10s %10s %12s %12s\n' "$workload" "$server" \
+        "$(ok_runs "$workload" "$server")/$runs" "${values[@]}"
+    done
+    if [[ -n ${row[chatd]:-} && -n ${row[go]:-} ]]; then
+      local chatd_values go_values ratios=() index
+      read -ra chatd_values <<<"${row[chatd]}"
+      read -ra go_values <<<"${row[go]}"
+      for index in "${!keys[@]}"; do ratios+=("$(ratio "${go_values[index]}" "${chatd_values[index]}")"); done
+      printf '%-8s %-9s %-6s %14s %10s %10s %10s %12s %12s\n' "$workload" "go/chatd" "" "${ratios[@]}"
+    fi
+  done
+  echo
+  echo "chat-bench arguments (plus --port P --server-pid PID):"
+  for workload in $workloads; do
+    for server in $servers; do echo "  $workload $server: $(bench_args "$workload" "$server")"; done
+  done
+}
+
+main() {
+  trap stop_server EXIT
+  # Servers and chat-bench inherit this: 10000 idle connections need more than 1024 descriptors.
+  ulimit -n "$(ulimit -Hn)"
+  if [[ -z ${SKIP_BUILD:-} ]]; then
+    build_release
+  fi
+  if [[ " $servers " == *" go "* ]]; then
+    build_go_server
+  fi
+  [[ -x $chat_bench ]] || fail "no chat-bench at $chat_bench"
+  [[ " $servers " != *" chatd "* || -x $chatd ]] || fail "no chatd at $chatd"
+  [[ " $servers " != *" go "* || -x $go_server ]] || fail "no Go server at $go_server"
+  mkdir -p "$bench_dir"
+  local workload server run
+  for workload in $workloads; do
+    for server in $servers; do rm -f "$bench_dir/$workload-$server.jsonl"; done
+  done
+  for workload in $workloads; do
+    for run in $(seq 1 "$runs"); do
+      for server in $servers; do run_once "$workload" "$server" "$run"; done
+    done
+  done
+  print_table
+}
+
+main "$@"
