@@ -8,7 +8,7 @@ build=build/release
 "$build/benchmarks/chatd_micro_bench" --benchmark_min_time=0.01 >/dev/null
 
 port=$(( 20000 + RANDOM % 10000 ))
-"$build/src/chatd" --port "$port" --threads 2 --quiet --rate 0 &
+"$build/src/chatd" --port "$port" --threads 2 --quiet --rate 0 --history 0 --notice-limit 0 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do

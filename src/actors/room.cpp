@@ -80,14 +80,24 @@ void Room::on(Leave& leave) {
 void Room::on(Say& say) {
   const auto it = members_.find(say.id);
   if (it == members_.end()) return;  // evicted while its last lines were in flight
-  const std::uint64_t start = log_.end_position();
+  const std::string_view name = it->second.name;
   if (say.kind == SayKind::action) {
-    log_.append({"* ", it->second.name, " ", say.text, "\n"});
-  } else {
-    log_.append({it->second.name, ":", say.text, "\n"});
+    remember_message(log_.end_position());
+    log_.append({"* ", name, " ", say.text, "\n"});
+    counters_.messages.fetch_add(1, std::memory_order_relaxed);
+    return;
   }
-  remember_message(start);
-  counters_.messages.fetch_add(1, std::memory_order_relaxed);
+  std::string_view rest = say.text;
+  std::uint64_t said = 0;
+  for (;;) {
+    const std::size_t end = rest.find('\n');
+    remember_message(log_.end_position());
+    log_.append({name, ":", rest.substr(0, end), "\n"});
+    ++said;
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  counters_.messages.fetch_add(said, std::memory_order_relaxed);
 }
 
 void Room::on(Rename& rename) {

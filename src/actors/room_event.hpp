@@ -28,8 +28,10 @@ struct Leave {
   std::string reason;
 };
 
-// A member says `text` (already checked and made safe by its session) to the room, as a plain
-// message ("name:text") or as an action ("* name text", from /me).
+// A member says `text` (already checked and made safe by its session) to the room, as plain
+// messages ("name:text") or as an action ("* name text", from /me). Plain text may hold several
+// messages separated by '\n' — everything one read brought in — so that a busy sender costs the
+// room one event per read, not one per line.
 enum class SayKind : std::uint8_t { message, action };
 struct Say {
   MemberId id;

@@ -57,6 +57,8 @@ Server::Server(asio::io_context& io, ServerOptions options)
       });
   state_->context->names = std::make_shared<actors::NameRegistry>();
   state_->context->limits = state_->options.session;
+  state_->context->limits.max_write =
+      std::min(state_->options.session.max_write, state_->options.room.outbox_bytes / 4);
   state_->lobby = state_->context->rooms->enter(actors::RoomDirectory::lobby);
 }
 

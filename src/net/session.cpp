@@ -33,9 +33,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// Upper bound on one gather write: enough to amortise the syscall, small enough that one
-// member's backlog does not monopolise its thread.
-constexpr std::size_t max_write_bytes = 256 * 1024;
 // Leaving and shutdown flush what is owed, but never wait longer than this on a client.
 constexpr auto flush_deadline = std::chrono::seconds(2);
 // Client-chosen text echoed in errors and notices is cut to this many bytes.
@@ -179,15 +176,9 @@ boost::system::error_code read_available(tcp::socket& socket, LineFramer& framer
   return ec;
 }
 
-// Runs one line from the client. Returns false when the client is done (/quit).
-asio::awaitable<bool> handle_line(Connection& conn, Member& me, const SessionContext& context,
-                                  std::string line) {
-  Command command = parse_command(line);
-  if (auto* message = std::get_if<command::Message>(&command)) {
-    std::string text = neutralize(message->text);
-    const bool said = co_await me.say(std::move(text), actors::SayKind::message);
-    co_return said;
-  }
+// Runs one command line from the client. Returns false when the client is done (/quit).
+asio::awaitable<bool> run_command(Connection& conn, Member& me, const SessionContext& context,
+                                  Command command) {
   if (auto* action = std::get_if<command::Me>(&command)) {
     std::string text = neutralize(action->action);
     const bool said = co_await me.say(std::move(text), actors::SayKind::action);
@@ -216,23 +207,52 @@ asio::awaitable<bool> handle_line(Connection& conn, Member& me, const SessionCon
   co_return true;
 }
 
+// Hands the messages gathered from one read to the room as one event.
+asio::awaitable<bool> flush_messages(Member& me, std::string& messages) {
+  if (messages.empty()) co_return true;
+  std::string text = std::exchange(messages, {});
+  const bool said = co_await me.say(std::move(text), actors::SayKind::message);
+  co_return said;
+}
+
 asio::awaitable<void> read_lines(Connection& conn, Member& me, const SessionContext& context) {
   const SessionLimits& limits = context.limits;
   LineFramer framer(limits.max_line);
   TokenBucket bucket(limits.rate, limits.burst, Clock::now());
   std::size_t dropped = 0;  // lines refused since the client last calmed down
+  bool flooding = false;
   const std::string too_long = "! line too long (max " + std::to_string(limits.max_line) + " bytes)\n";
-  std::vector<std::string> lines;  // the lines of one read
+  // What one read brought in, in the client's order: plain messages up to the first command go
+  // straight into `messages` (one Say for all of them, no copy per line); the first command and
+  // everything after it wait in `later` to be run one by one.
+  std::string messages;
+  std::vector<std::string> later;
+  const auto on_frame = [&](FrameKind kind, std::string_view text) {
+    if (kind == FrameKind::too_long) {
+      me.tell(too_long);
+      return;
+    }
+    if (text.empty() || flooding) return;
+    if (bucket.full(conn.last_heard)) dropped = 0;
+    if (!bucket.try_take(conn.last_heard)) {
+      // Warn once, then give a script that keeps going one more burst's worth of patience.
+      if (++dropped == 1) me.tell("! slow down: lines are being dropped\n");
+      flooding = static_cast<double>(dropped) > limits.burst;
+      return;
+    }
+    if (later.empty() && (text.front() != '/' || text.starts_with("//"))) {
+      if (!messages.empty()) messages += '\n';
+      append_neutralized(messages, text.front() == '/' ? text.substr(1) : text);
+    } else {
+      later.emplace_back(text);
+    }
+  };
+
   while (!conn.closing) {
     auto [wait_error] = co_await conn.socket.async_wait(tcp::socket::wait_read, use_tuple);
     if (wait_error || conn.closing) break;
-    const auto ec = read_available(conn.socket, framer, [&](FrameKind kind, std::string_view text) {
-      if (kind == FrameKind::too_long) {
-        me.tell(too_long);
-      } else if (!text.empty()) {
-        lines.emplace_back(text);
-      }
-    });
+    conn.last_heard = Clock::now();
+    const auto ec = read_available(conn.socket, framer, on_frame);
     if (ec == asio::error::would_block) continue;
     if (ec == asio::error::eof) {
       // A client that half-closes still gets what the room owes it (the writer flushes).
@@ -243,27 +263,28 @@ asio::awaitable<void> read_lines(Connection& conn, Member& me, const SessionCont
       conn.end(ec.message());
       break;
     }
-    conn.last_heard = Clock::now();
-    for (std::string& line : lines) {
-      if (bucket.full(conn.last_heard)) dropped = 0;
-      if (!bucket.try_take(conn.last_heard)) {
-        // Warn once, then give a script that keeps going one more burst's worth of patience.
-        if (++dropped == 1) me.tell("! slow down: lines are being dropped\n");
-        if (static_cast<double>(dropped) > limits.burst) {
-          me.tell("! disconnected: flooding\n");
-          conn.leave_reason = "flooding";
-          conn.end("flooding");
-          break;
-        }
-        continue;
-      }
-      const bool carry_on = co_await handle_line(conn, me, context, std::move(line));
-      if (!carry_on) {
-        conn.note_end(conn.end_reason.empty() ? "server shutting down" : conn.end_reason);
-        break;
+    bool carry_on = co_await flush_messages(me, messages);
+    for (std::string& line : later) {
+      if (!carry_on) break;
+      Command command = parse_command(line);
+      if (auto* message = std::get_if<command::Message>(&command)) {
+        messages = neutralize(message->text);
+        carry_on = co_await flush_messages(me, messages);
+      } else {
+        carry_on = co_await run_command(conn, me, context, std::move(command));
       }
     }
-    lines.clear();
+    later.clear();
+    if (flooding) {
+      me.tell("! disconnected: flooding\n");
+      conn.leave_reason = "flooding";
+      conn.end("flooding");
+      break;
+    }
+    if (!carry_on) {
+      conn.note_end(conn.end_reason.empty() ? "server shutting down" : conn.end_reason);
+      break;
+    }
   }
   co_await me.leave();
 }
@@ -286,7 +307,7 @@ std::string_view farewell_reason(Farewell why) {
   return "ended";
 }
 
-asio::awaitable<void> write_lines(Connection& conn, Member& me) {
+asio::awaitable<void> write_lines(Connection& conn, Member& me, std::size_t max_write) {
   std::vector<asio::const_buffer> buffers;
   Clock::time_point deadline{};
   for (;;) {
@@ -295,7 +316,7 @@ asio::awaitable<void> write_lines(Connection& conn, Member& me) {
     const Farewell why = outbox.farewell();
     if (why == Farewell::too_slow) break;
     buffers.clear();
-    if (outbox.gather(buffers, max_write_bytes) == 0) {
+    if (outbox.gather(buffers, max_write) == 0) {
       if (why == Farewell::none) continue;
       if (why != Farewell::left || me.newest == me.writing) break;
       // The old room's share is flushed: carry on with the room the member moved to.
@@ -376,7 +397,7 @@ asio::awaitable<void> run_session(tcp::socket socket, MemberId id,
     co_return;
   }
 
-  co_await (read_lines(conn, me, *context) && write_lines(conn, me) &&
+  co_await (read_lines(conn, me, *context) && write_lines(conn, me, context->limits.max_write) &&
             watch_for_eviction(conn, me) && watch_for_idleness(conn, me, context->limits.idle_timeout));
 
   if (me.writing->farewell() == Farewell::too_slow) tell_evicted(conn.socket);

@@ -26,6 +26,9 @@ struct SessionLimits {
   double burst = 60;
   // Disconnect a client that sends nothing for this long (0: never).
   std::chrono::seconds idle_timeout{0};
+  // Most bytes of room traffic in one gather write. Bytes in flight count as undelivered, so
+  // this must stay well below the room's outbox bound (the server keeps it at a quarter).
+  std::size_t max_write = 256 * 1024;
 };
 
 // What every session shares: where the rooms are, who holds which name, and the limits.

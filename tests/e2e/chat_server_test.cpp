@@ -2,6 +2,7 @@
 // POSIX clients. Each test runs with 1, 2 and 4 server threads.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -166,28 +167,34 @@ TEST_P(ChatServer, HalfClosedClientStillGetsItsEchoThenTheServerCloses) {
 }
 
 TEST_P(ChatServer, EvictsAClientThatNeverReadsWhileOthersReceiveEverything) {
-  options.room.outbox_bytes = 256 * 1024;
+  options.room.outbox_bytes = 1024 * 1024;
   start();
   auto readers = connect(2);
   LineClient sleeper(server->port(), 4096);  // tiny receive window, and it never reads
   wait_for_members(3);
 
   constexpr int lines = 20000;
-  const std::string padding(150, 'p');
-  std::atomic<int> complete{0};
+  // The sender stays at most this many lines ahead of the slower reader (≈ 400 KB, well inside
+  // the outbox bound), as people who keep reading would; only the sleeper falls behind. Lines
+  // are long so that the total (8 MB) beats what the kernel buffers for the sleeper.
+  constexpr int window = 1000;
+  const std::string padding(400, 'p');
+  std::array<std::atomic<int>, 2> received{};
   std::vector<std::thread> reading;
-  for (auto& reader : readers) {
-    reading.emplace_back([&client = *reader, &complete] {
-      for (int i = 0; i < lines; ++i) {
-        if (!client.read_line()) return;
-      }
-      ++complete;
+  for (std::size_t r = 0; r < readers.size(); ++r) {
+    reading.emplace_back([&client = *readers[r], &count = received[r]] {
+      while (count < lines && client.read_line()) ++count;
     });
   }
-  for (int i = 0; i < lines; ++i) ASSERT_TRUE(readers[0]->send(std::to_string(i) + padding + "\n"));
+  for (int i = 0; i < lines; ++i) {
+    while (i - std::min(received[0].load(), received[1].load()) > window)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    ASSERT_TRUE(readers[0]->send(std::to_string(i) + padding + "\n")) << "line " << i;
+  }
   for (auto& thread : reading) thread.join();
 
-  EXPECT_EQ(complete.load(), 2) << "a reader missed lines";
+  EXPECT_EQ(received[0].load(), lines);
+  EXPECT_EQ(received[1].load(), lines);
   EXPECT_EQ(server->server().lobby_counters().evicted_slow.load(), 1u);
   EXPECT_TRUE(sleeper.wait_closed()) << "the slow client must be disconnected";
   wait_for_members(2);

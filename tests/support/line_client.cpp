@@ -60,11 +60,14 @@ bool LineClient::send(std::string_view bytes) {
 std::optional<std::string> LineClient::read_line(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (const auto end = pending_.find('\n'); end != std::string::npos) {
-      std::string line = pending_.substr(0, end);
-      pending_.erase(0, end + 1);
+    if (const auto end = pending_.find('\n', consumed_); end != std::string::npos) {
+      std::string line = pending_.substr(consumed_, end - consumed_);
+      consumed_ = end + 1;
       return line;
     }
+    // Drop what was handed out only now and then: erasing per line is quadratic.
+    pending_.erase(0, consumed_);
+    consumed_ = 0;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;

@@ -37,6 +37,7 @@ class LineClient {
  private:
   int fd_ = -1;
   std::string pending_;
+  std::size_t consumed_ = 0;  // bytes of pending_ already returned as lines
 };
 
 }  // namespace chatd::test

@@ -1,12 +1,15 @@
 // In-process chatd for end-to-end tests; see test_server.hpp.
 #include "support/test_server.hpp"
 
+#include <cstdlib>
+
 #include "net/log.hpp"
 
 namespace chatd::test {
 
 TestServer::TestServer(unsigned threads, net::ServerOptions options) : io_(static_cast<int>(threads)) {
-  net::set_logging(false);
+  // Quiet unless CHATD_TEST_LOG is set: the server's own log helps when a test fails.
+  net::set_logging(std::getenv("CHATD_TEST_LOG") != nullptr);
   options.endpoint = {boost::asio::ip::address_v4::loopback(), 0};
   server_ = std::make_unique<net::Server>(io_, options);
   port_ = server_->local_endpoint().port();
