@@ -13,7 +13,7 @@ const boost::system::error_code no_error;
 }
 
 Outbox::Outbox(asio::any_io_executor consumer_executor)
-    : bell_(consumer_executor, 1), evicted_(consumer_executor, 1) {}
+    : bell_(std::move(consumer_executor), 1) {}
 
 void Outbox::attach(LogCursor start) {
   delivered_.store(start.position(), std::memory_order_relaxed);
@@ -45,8 +45,8 @@ void Outbox::close(Farewell why, std::uint64_t flush_until) {
 
 void Outbox::evict(Farewell why) {
   farewell_.store(why, std::memory_order_seq_cst);
-  evicted_.try_send(no_error);
   ring();
+  if (on_evicted_) on_evicted_();
 }
 
 PushResult Outbox::push_direct(std::string line) {
@@ -116,11 +116,5 @@ void Outbox::commit_gathered() {
   }
 }
 
-asio::awaitable<bool> Outbox::await_eviction() {
-  auto [ec] = co_await evicted_.async_receive(asio::as_tuple(asio::use_awaitable));
-  co_return !ec;
-}
-
-void Outbox::stop_eviction_watch() { evicted_.close(); }
 
 }  // namespace chatd::actors

@@ -16,6 +16,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -46,7 +47,7 @@ class Outbox {
   std::uint64_t delivered() const noexcept { return delivered_.load(std::memory_order_relaxed); }
   // room: the consumer writes what it has up to log position `flush_until`, then finishes.
   void close(Farewell why, std::uint64_t flush_until);
-  // room: the consumer stops at once, dropping its backlog, and await_eviction() completes.
+  // room: the consumer stops at once, dropping its backlog, and the eviction handler runs.
   void evict(Farewell why);
 
   // any: queues one complete line (ending in '\n') for this member only.
@@ -61,10 +62,10 @@ class Outbox {
   void commit_gathered();
   // consumer: why output is ending, or Farewell::none.
   Farewell farewell() const noexcept { return farewell_.load(std::memory_order_seq_cst); }
-  // consumer: completes with true if the room evicts this member, false once
-  // stop_eviction_watch() is called. Lets a writer blocked on a full socket be cancelled.
-  boost::asio::awaitable<bool> await_eviction();
-  void stop_eviction_watch();
+  // consumer, before the outbox is handed to a room: called on the room's strand when the room
+  // evicts this member, so that a writer blocked on a full socket can be cancelled. It must
+  // only hand the news over (post to the consumer's strand), never touch consumer state.
+  void set_eviction_handler(std::function<void()> handler) { on_evicted_ = std::move(handler); }
 
  private:
   using Signal = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
@@ -79,8 +80,8 @@ class Outbox {
   std::atomic<Farewell> farewell_{Farewell::none};
   std::atomic<std::uint64_t> flush_until_{0};
   std::atomic<std::uint64_t> delivered_{0};
-  Signal bell_;     // capacity 1: a pending token means "look again"
-  Signal evicted_;  // capacity 1
+  Signal bell_;  // capacity 1: a pending token means "look again"
+  std::function<void()> on_evicted_;
 
   std::mutex direct_mutex_;
   std::vector<std::string> direct_;  // guarded by direct_mutex_

@@ -31,6 +31,14 @@ std::shared_ptr<Room> RoomDirectory::enter(std::string_view name) {
   return entry.room;
 }
 
+std::shared_ptr<Room> RoomDirectory::open_lobby() {
+  std::lock_guard lock(mutex_);
+  if (stopped_) return nullptr;
+  Entry& entry = rooms_[std::string(lobby)];
+  if (!entry.room) entry.room = start_room(std::string(lobby));
+  return entry.room;
+}
+
 void RoomDirectory::exit(const std::shared_ptr<Room>& room) {
   std::shared_ptr<Room> emptied;
   {

@@ -31,6 +31,9 @@ class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
   // The room called `name` (ignoring ASCII case), created if needed; the caller counts as one of
   // its members until exit(). Null once stop() was called.
   std::shared_ptr<Room> enter(std::string_view name);
+  // The lobby, created if needed, without counting the caller as a member: lets the server keep
+  // it (and its history) for as long as it runs.
+  std::shared_ptr<Room> open_lobby();
   // The caller is no longer a member (it has sent its Leave).
   void exit(const std::shared_ptr<Room>& room);
   // "* rooms: lobby (3), rust (1)", sorted by name.

@@ -59,7 +59,7 @@ Server::Server(asio::io_context& io, ServerOptions options)
   state_->context->limits = state_->options.session;
   state_->context->limits.max_write =
       std::min(state_->options.session.max_write, state_->options.room.outbox_bytes / 4);
-  state_->lobby = state_->context->rooms->enter(actors::RoomDirectory::lobby);
+  state_->lobby = state_->context->rooms->open_lobby();
 }
 
 tcp::endpoint Server::local_endpoint() const { return state_->acceptor.local_endpoint(); }
@@ -98,16 +98,19 @@ void Server::State::start_session(std::shared_ptr<State> state, tcp::socket sock
   }
   const actors::MemberId id{state->next_member++};
   state->sessions.fetch_add(1);
+  // Released when the session's last coroutine lets go of it.
+  SessionGuard guard(nullptr, [state](void*) {
+    state->sessions.fetch_sub(1);
+    state->finished_one();
+  });
   const auto executor = socket.get_executor();
   asio::co_spawn(
       executor,
-      [context = std::shared_ptr<const SessionContext>(state->context), socket = std::move(socket),
-       id]() mutable -> asio::awaitable<void> { co_await run_session(std::move(socket), id, context); },
-      [state](std::exception_ptr error) {
-        log_escape("session")(error);
-        state->sessions.fetch_sub(1);
-        state->finished_one();
-      });
+      [context = std::shared_ptr<const SessionContext>(state->context), socket = std::move(socket), id,
+       guard = std::move(guard)]() mutable -> asio::awaitable<void> {
+        co_await run_session(std::move(socket), id, context, std::move(guard));
+      },
+      log_escape("session"));
 }
 
 void Server::State::finished_one() {

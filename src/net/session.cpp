@@ -2,8 +2,13 @@
 #include "net/session.hpp"
 
 #include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <deque>
+#include <optional>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <functional>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -41,12 +46,12 @@ constexpr std::size_t max_echo = 64;
 // The socket shared by the coroutines of a session (all on its strand), and how it ended.
 struct Connection {
   tcp::socket socket;
-  asio::steady_timer idle_timer;
   std::string peer;
   std::string end_reason;    // for the log; first reason recorded wins
   std::string leave_reason;  // for the room's "* NAME left (reason)"
   bool closing = false;      // no new reads once set
   Clock::time_point last_heard = Clock::now();
+  std::optional<asio::steady_timer> idle_timer;  // only with an idle timeout
 
   // Records why the conversation is ending without disturbing a write still in progress.
   void note_end(std::string_view reason) {
@@ -58,7 +63,7 @@ struct Connection {
     note_end(reason);
     boost::system::error_code ignored;
     socket.cancel(ignored);
-    idle_timer.cancel();
+    if (idle_timer) idle_timer->cancel();
   }
 };
 
@@ -74,27 +79,35 @@ class Member {
   Member(Connection& conn, MemberId id, const SessionContext& context)
       : conn_(conn), id_(id), context_(context), name_(conn.peer) {}
 
-  // The outbox the writer is draining, and the newest one (a /join starts a new one, which the
-  // writer moves on to once the old room's share is flushed).
+  // The outbox the writer is draining, then those of the rooms joined since, oldest first: each
+  // /join starts a new outbox, and the writer moves on to it once the old room's share (and the
+  // replies that went with it) is flushed, so nothing is skipped however fast a client hops.
   std::shared_ptr<Outbox> writing;
-  std::shared_ptr<Outbox> newest;
+  std::deque<std::shared_ptr<Outbox>> upcoming;
 
+  const std::shared_ptr<Outbox>& newest() const { return upcoming.empty() ? writing : upcoming.back(); }
   // Sends a line to this client only.
-  void tell(std::string line) { newest->push_direct(std::move(line)); }
+  void tell(std::string line) { newest()->push_direct(std::move(line)); }
+
+  // What every outbox of this member does when its room evicts it (see Outbox).
+  void set_eviction_handler(std::function<void()> handler) { on_evicted_ = std::move(handler); }
 
   asio::awaitable<bool> enter(std::string_view room_name) {
     auto next_room = context_.rooms->enter(room_name);
     if (!next_room) co_return false;  // shutting down
     const auto executor = co_await asio::this_coro::executor;
     auto outbox = std::make_shared<Outbox>(executor);
+    outbox->set_eviction_handler(on_evicted_);
     if (room_) {
+      // Queued before the Leave goes out: the writer must know there is more to come when it
+      // sees the old outbox close.
+      upcoming.push_back(outbox);
       const std::string reason = "moved to " + next_room->name();
       co_await leave_room(reason);
     } else {
       writing = outbox;
     }
     room_ = std::move(next_room);
-    newest = outbox;
     RoomEvent join = actors::Join{id_, name_, std::move(outbox)};
     const bool joined = co_await room_->send(std::move(join));
     co_return joined;
@@ -102,9 +115,10 @@ class Member {
 
   // The session's one and only final Leave.
   asio::awaitable<void> leave() {
+    // Free the name first: by the time anyone sees "left", the name is available again.
+    if (has_nickname_) context_.names->release(name_);
     std::string reason = conn_.leave_reason.empty() ? "closed" : conn_.leave_reason;
     co_await leave_room(std::move(reason));
-    if (has_nickname_) context_.names->release(name_);
   }
 
   asio::awaitable<bool> say(std::string text, actors::SayKind kind) {
@@ -162,6 +176,35 @@ class Member {
   std::string name_;
   bool has_nickname_ = false;
   std::shared_ptr<Room> room_;
+  std::function<void()> on_evicted_;
+};
+
+// One client's whole session: shared by its reader (run_session itself), its writer and its
+// idle watch, so it lives until the last of them ends; then it logs the disconnect and hands
+// back the server's guard.
+struct Session {
+  Session(tcp::socket socket, std::string peer, MemberId id, std::shared_ptr<const SessionContext> shared,
+          SessionGuard server_guard)
+      : context(std::move(shared)),
+        conn{std::move(socket), std::move(peer), {}, {}, false, Clock::now(), std::nullopt},
+        me(conn, id, *context),
+        guard(std::move(server_guard)) {}
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() {
+    if (me.writing && me.writing->farewell() == Farewell::too_slow) {
+      // Best effort: the client's receive window is probably full, so this rarely gets through.
+      static constexpr std::string_view notice = "! disconnected: too slow\n";
+      boost::system::error_code ignored;
+      conn.socket.write_some(asio::buffer(notice), ignored);
+    }
+    log_line(conn.peer + " disconnected (" + conn.end_reason + ")");
+  }
+
+  std::shared_ptr<const SessionContext> context;
+  Connection conn;
+  Member me;
+  SessionGuard guard;
 };
 
 // Reads whatever the socket holds now and frames it. A plain function, not a coroutine: the
@@ -318,10 +361,10 @@ asio::awaitable<void> write_lines(Connection& conn, Member& me, std::size_t max_
     buffers.clear();
     if (outbox.gather(buffers, max_write) == 0) {
       if (why == Farewell::none) continue;
-      if (why != Farewell::left || me.newest == me.writing) break;
+      if (why != Farewell::left || me.upcoming.empty()) break;
       // The old room's share is flushed: carry on with the room the member moved to.
-      const auto finished = std::exchange(me.writing, me.newest);
-      finished->stop_eviction_watch();
+      me.writing = std::move(me.upcoming.front());
+      me.upcoming.pop_front();
       deadline = {};
       continue;
     }
@@ -339,27 +382,12 @@ asio::awaitable<void> write_lines(Connection& conn, Member& me, std::size_t max_
     outbox.commit_gathered();
   }
   conn.end(farewell_reason(me.writing->farewell()));
-  me.writing->stop_eviction_watch();
-}
-
-// A writer blocked on a client that stopped reading would otherwise pin the room log forever.
-asio::awaitable<void> watch_for_eviction(Connection& conn, Member& me) {
-  while (!conn.closing) {
-    const auto watched = me.writing;
-    const bool evicted = co_await watched->await_eviction();
-    if (evicted) {
-      conn.leave_reason = "too slow";
-      conn.end("too slow");
-    }
-    // Otherwise the watch was stopped: the writer moved to another room, or the session ends.
-  }
 }
 
 asio::awaitable<void> watch_for_idleness(Connection& conn, Member& me, std::chrono::seconds limit) {
-  if (limit.count() == 0) co_return;
   while (!conn.closing) {
-    conn.idle_timer.expires_at(conn.last_heard + limit);
-    co_await conn.idle_timer.async_wait(use_tuple);
+    conn.idle_timer->expires_at(conn.last_heard + limit);
+    co_await conn.idle_timer->async_wait(use_tuple);
     if (conn.closing) break;
     if (Clock::now() - conn.last_heard >= limit) {
       me.tell("! disconnected: idle for too long\n");
@@ -369,39 +397,67 @@ asio::awaitable<void> watch_for_idleness(Connection& conn, Member& me, std::chro
   }
 }
 
-// Best effort: the client's receive window is probably full, so this rarely gets through.
-void tell_evicted(tcp::socket& socket) {
-  static constexpr std::string_view notice = "! disconnected: too slow\n";
-  boost::system::error_code ignored;
-  socket.write_some(asio::buffer(notice), ignored);
+// Completion handler for the session's side coroutines: an escaped exception is a bug, logged.
+void log_escape(std::exception_ptr error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    log_line(std::string("session coroutine failed: ") + e.what());
+  }
 }
 
 }  // namespace
 
 asio::awaitable<void> run_session(tcp::socket socket, MemberId id,
-                                  std::shared_ptr<const SessionContext> context) {
+                                  std::shared_ptr<const SessionContext> context, SessionGuard guard) {
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) co_return;  // reset before we got to it
+  socket.set_option(tcp::no_delay(true), ec);
+  socket.non_blocking(true, ec);
   const auto executor = socket.get_executor();
-  Connection conn{std::move(socket), asio::steady_timer(executor), describe(remote), {}, {}, false,
-                  Clock::now()};
-  conn.socket.set_option(tcp::no_delay(true), ec);
-  conn.socket.non_blocking(true, ec);
+  auto session = std::make_shared<Session>(std::move(socket), describe(remote), id, context, std::move(guard));
+  Connection& conn = session->conn;
+  Member& me = session->me;
   log_line(conn.peer + " connected");
 
-  Member me(conn, id, *context);
+  // The room's strand hands an eviction over to ours; a writer stuck on a client that stopped
+  // reading would otherwise pin the room log until the client went away.
+  std::weak_ptr<Session> weak = session;
+  me.set_eviction_handler([weak, executor] {
+    asio::post(executor, [weak] {
+      if (auto evicted = weak.lock()) {
+        evicted->conn.leave_reason = "too slow";
+        evicted->conn.end("too slow");
+      }
+    });
+  });
+
   const bool joined = co_await me.enter(actors::RoomDirectory::lobby);
   if (!joined) {
-    log_line(conn.peer + " disconnected (server shutting down)");
+    conn.note_end("server shutting down");
     co_return;
   }
 
-  co_await (read_lines(conn, me, *context) && write_lines(conn, me, context->limits.max_write) &&
-            watch_for_eviction(conn, me) && watch_for_idleness(conn, me, context->limits.idle_timeout));
-
-  if (me.writing->farewell() == Farewell::too_slow) tell_evicted(conn.socket);
-  log_line(conn.peer + " disconnected (" + conn.end_reason + ")");
+  // The writer and the idle watch each hold the session; the reader runs right here. There is
+  // no join: whichever finishes last lets the session go. An idle connection thereby costs two
+  // suspended coroutines, not a tree of parallel operations.
+  asio::co_spawn(
+      executor, [session]() -> asio::awaitable<void> {
+        co_await write_lines(session->conn, session->me, session->context->limits.max_write);
+      },
+      log_escape);
+  const auto idle_limit = context->limits.idle_timeout;
+  if (idle_limit.count() > 0) {
+    conn.idle_timer.emplace(executor);
+    asio::co_spawn(
+        executor, [session, idle_limit]() -> asio::awaitable<void> {
+          co_await watch_for_idleness(session->conn, session->me, idle_limit);
+        },
+        log_escape);
+  }
+  co_await read_lines(conn, me, *context);
 }
 
 }  // namespace chatd::net

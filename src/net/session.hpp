@@ -1,4 +1,5 @@
-// Session: one client connection — a reader, a writer and two watchdogs on one strand.
+// Session: one client connection — a reader, a writer and, if asked for, an idle watch, all on
+// one strand.
 //
 // The reader frames lines, applies flood control, runs commands and turns messages into room
 // events; the writer drains the member's outbox with one gather write per wake-up. Whatever
@@ -38,9 +39,15 @@ struct SessionContext {
   SessionLimits limits;
 };
 
-// Runs the conversation with one client until it ends. The socket's executor must be a strand
-// of its own; the coroutine must be spawned on it.
+// Held by a session until its last coroutine has ended; the server counts live sessions by
+// what its deleter does.
+using SessionGuard = std::shared_ptr<void>;
+
+// Starts the conversation with one client and reads from it until the client is done; the
+// writer (and the idle watch) may outlive this coroutine briefly while they flush. The socket's
+// executor must be a strand of its own; the coroutine must be spawned on it.
 boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket, actors::MemberId id,
-                                         std::shared_ptr<const SessionContext> context);
+                                         std::shared_ptr<const SessionContext> context,
+                                         SessionGuard guard);
 
 }  // namespace chatd::net
