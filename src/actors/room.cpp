@@ -58,7 +58,10 @@ void Room::handle(RoomEvent event) {
 
 void Room::on(Join& join) {
   auto [start, replayed] = history_for_newcomer();
-  if (replayed > 0) join.outbox->push_direct("* last " + std::to_string(replayed) + " messages:\n");
+  if (replayed > 0) {
+    join.outbox->push_direct("* last " + std::to_string(replayed) +
+                             (replayed == 1 ? " message:\n" : " messages:\n"));
+  }
   join.outbox->attach(std::move(start));
   const auto [it, inserted] =
       members_.insert_or_assign(join.id, Member{std::move(join.name), std::move(join.outbox)});

@@ -67,8 +67,11 @@ struct Connection {
   }
 };
 
+// "ip:port", as the Go tutorial names its clients ("[v6]:port" for IPv6, as Go does).
 std::string describe(const tcp::endpoint& endpoint) {
-  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  const std::string address = endpoint.address().to_string();
+  const std::string port = std::to_string(endpoint.port());
+  return endpoint.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
 }
 
 std::string echo(std::string_view text) { return neutralize(text.substr(0, max_echo)); }

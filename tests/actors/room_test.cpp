@@ -227,7 +227,7 @@ TEST(Room, HistoryIsOffWhenZeroAndShortWhenTheRoomIsNew) {
   RoomHarness few(with_notices_and_history(10, 0));
   few.join(1, "a");
   few.say(1, "only");
-  EXPECT_EQ(take_output(*few.join(2, "b")), "* last 1 messages:\na:only\n");
+  EXPECT_EQ(take_output(*few.join(2, "b")), "* last 1 message:\na:only\n");
 }
 
 TEST(Room, HistoryReplaySpansChunksAndKeepsOrder) {
