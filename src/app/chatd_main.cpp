@@ -1,5 +1,7 @@
 // chatd: the chat server. Parses flags, runs the server on --threads threads, and shuts down
 // gracefully on SIGINT/SIGTERM (a second signal, or the drain deadline, forces the exit).
+#include <sys/resource.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -42,6 +44,19 @@ asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Serv
   io.stop();
 }
 
+// Each client is a descriptor: take every one the hard limit allows (as a systemd unit's
+// LimitNOFILE sets it), and say what we got.
+rlim_t raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,6 +68,7 @@ int main(int argc, char** argv) {
   }
   const auto& flags = std::get<chatd::app::ServerFlags>(parsed);
   chatd::net::set_logging(!flags.quiet);
+  const rlim_t descriptors = raise_descriptor_limit();
 
   asio::io_context io(static_cast<int>(flags.threads));
   std::optional<chatd::net::Server> server;
@@ -67,7 +83,8 @@ int main(int argc, char** argv) {
   asio::co_spawn(io, shut_down_on_signal(io, *server), asio::detached);
   chatd::net::log_line("chatd listening on " + server->local_endpoint().address().to_string() +
                        ":" + std::to_string(server->local_endpoint().port()) + " with " +
-                       std::to_string(flags.threads) + " threads");
+                       std::to_string(flags.threads) + " threads, " + std::to_string(descriptors) +
+                       " file descriptors");
 
   std::vector<std::jthread> pool;
   for (unsigned i = 1; i < flags.threads; ++i) pool.emplace_back([&io] { io.run(); });
