@@ -46,6 +46,7 @@ class Outbox {
   // room: the log position up to which the consumer has written everything out.
   std::uint64_t delivered() const noexcept { return delivered_.load(std::memory_order_relaxed); }
   // room: the consumer writes what it has up to log position `flush_until`, then finishes.
+  // Everything up to `flush_until` must already be published.
   void close(Farewell why, std::uint64_t flush_until);
   // room: the consumer stops at once, dropping its backlog, and the eviction handler runs.
   void evict(Farewell why);

@@ -72,6 +72,9 @@ void Room::on(Join& join) {
 void Room::on(Leave& leave) {
   const auto it = members_.find(leave.id);
   if (it == members_.end()) return;  // already evicted
+  // Publish first: the writer may look the moment it is told, and must find everything up to
+  // the flush point already visible, or it would stop short of it.
+  log_.publish();
   it->second.outbox->close(Farewell::left, log_.end_position());
   // Announced while still counted, so a room at the notice limit announces leaves like joins.
   announce_membership(it->second.name,

@@ -353,6 +353,20 @@ std::string_view farewell_reason(Farewell why) {
   return "ended";
 }
 
+// Writes what the socket takes without blocking and drops it from `buffers`; a full socket is
+// not an error.
+void write_what_fits(tcp::socket& socket, std::vector<asio::const_buffer>& buffers,
+                     boost::system::error_code& ec) {
+  const std::size_t written = socket.write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  if (ec) return;
+  std::size_t left = written;
+  auto first = buffers.begin();
+  while (first != buffers.end() && left >= first->size()) left -= (first++)->size();
+  buffers.erase(buffers.begin(), first);
+  if (!buffers.empty()) buffers.front() += left;
+}
+
 asio::awaitable<void> write_lines(Connection& conn, Member& me, std::size_t max_write) {
   std::vector<asio::const_buffer> buffers;
   Clock::time_point deadline{};
@@ -371,10 +385,20 @@ asio::awaitable<void> write_lines(Connection& conn, Member& me, std::size_t max_
       deadline = {};
       continue;
     }
-    if (why == Farewell::none) {
-      auto [ec, written] = co_await asio::async_write(conn.socket, buffers, use_tuple);
-      if (ec) {
-        conn.end(ec.message());
+    // Most of the time the socket can take it all right now: write without suspending, and go
+    // asynchronous only for what did not fit.
+    boost::system::error_code ec;
+    write_what_fits(conn.socket, buffers, ec);
+    if (ec) {
+      conn.end(ec.message());
+      break;
+    }
+    if (buffers.empty()) {
+      // Everything went out at once.
+    } else if (why == Farewell::none) {
+      auto [write_error, written] = co_await asio::async_write(conn.socket, buffers, use_tuple);
+      if (write_error) {
+        conn.end(write_error.message());
         break;
       }
     } else {
