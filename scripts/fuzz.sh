@@ -17,12 +17,14 @@ all_targets=(line_framer_fuzz safe_text_fuzz room_fuzz)
 if (($# > 0)); then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 # Longest input worth trying: a few lines around the 512-byte limit; a chat line; a 2000-step
-# room script (most steps take one or two bytes).
-max_len_for() {
+# room script (most steps take one or two bytes). The room starts at full length at once
+# (-len_control=0): long scripts are where batches fill up and evictions pile on, and a short
+# run would otherwise never grow past a hundred-odd bytes.
+fuzz_options_for() {
   case "$1" in
-    line_framer_fuzz) echo 4096 ;;
-    safe_text_fuzz) echo 1024 ;;
-    room_fuzz) echo 4096 ;;
+    line_framer_fuzz) echo "-max_len=4096" ;;
+    safe_text_fuzz) echo "-max_len=1024" ;;
+    room_fuzz) echo "-max_len=4096 -len_control=0" ;;
     *) echo "unknown fuzz target: $1" >&2; return 1 ;;
   esac
 }
@@ -51,16 +53,16 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 failed=()
 for target in "${targets[@]}"; do
-  max_len="$(max_len_for "$target")"
+  read -r -a options <<<"$(fuzz_options_for "$target")"
   work="$build_dir/corpus-work/$target"
   artifacts="$build_dir/artifacts/$target"
   mkdir -p "$work" "$artifacts"
   cp tests/fuzz/corpus/"$target"/* "$work"/
   log="$build_dir/fuzz-$target.log"
-  echo "== $target: ${seconds}s, -max_len=$max_len, corpus $work, log $log"
+  echo "== $target: ${seconds}s, ${options[*]}, corpus $work, log $log"
   started="$build_dir/.fuzz-started-$target"
   touch "$started"
-  if "$build_dir/tests/fuzz/$target" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
+  if "$build_dir/tests/fuzz/$target" -max_total_time="$seconds" "${options[@]}" -timeout=10 \
       -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" >"$log" 2>&1; then
     grep -E '^(Done|stat::average_exec_per_sec|stat::new_units_added)' "$log" | sed 's/^/   /' || true
   else
