@@ -38,12 +38,17 @@ fail() {
 }
 
 build_release() {
-  cmake -S "$repo" -B "$repo/build/release" -DCMAKE_BUILD_TYPE=Release -DCHATD_BUILD_TESTS=OFF
-  cmake --build "$repo/build/release" -j2
+  "$repo/scripts/install-deps.sh"
+  (cd "$repo" && cmake --preset release >/dev/null && cmake --build --preset release -j2 --target chatd chat-bench)
 }
 
 # The tutorial listens on a hard-coded 127.0.0.1:9999; the copy gets a -port flag and nothing else.
 build_go_server() {
+  if ! command -v go >/dev/null; then
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo=sudo
+    $sudo apt-get install -y -qq golang-go >/dev/null
+  fi
   mkdir -p "$go_dir"
   cp "$go_source" "$go_dir/server.go"
   sed -i \
