@@ -24,8 +24,10 @@ constexpr std::size_t max_names_listed = 1000;
 Room::Room(asio::any_io_executor executor, RoomLimits limits, std::string name)
     : name_(std::move(name)),
       limits_(limits),
-      inbox_(std::move(executor), limits.inbox_capacity),
-      history_pin_(log_.end_cursor()) {}
+      inbox_(std::move(executor), limits.inbox_capacity) {
+  // Only a room that keeps history pins the log; without one, the chunks would never be freed.
+  if (limits_.history > 0) history_pin_ = log_.end_cursor();
+}
 
 asio::awaitable<bool> Room::send(RoomEvent event) {
   auto [ec] = co_await inbox_.async_send(no_error, std::move(event), asio::as_tuple(asio::use_awaitable));

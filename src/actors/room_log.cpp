@@ -7,13 +7,16 @@
 namespace chatd::actors {
 
 LogChunk::LogChunk(std::uint64_t base, std::size_t capacity)
-    : base_(base), capacity_(capacity), bytes_(std::make_unique<char[]>(capacity)) {}
+    : base_(base), capacity_(capacity), bytes_(std::make_unique_for_overwrite<char[]>(capacity)) {
+  live_.fetch_add(1, std::memory_order_relaxed);
+}
 
 LogChunk::~LogChunk() {
   // Unlink the chain iteratively: a slow reader may pin many chunks, and letting each
   // destructor free the next one would recurse once per chunk.
   std::shared_ptr<LogChunk> next = std::move(next_);
   while (next && next.use_count() == 1) next = std::move(next->next_);
+  live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::string_view LogChunk::published_from(std::size_t from) const noexcept {

@@ -34,6 +34,9 @@ class LogChunk {
   // The following chunk. Only valid after sealed() returned true.
   const std::shared_ptr<LogChunk>& next() const noexcept { return next_; }
 
+  // Chunks alive in the whole process: what the room logs retain, for tests and diagnostics.
+  static std::size_t live() noexcept { return live_.load(std::memory_order_relaxed); }
+
  private:
   friend class RoomLog;
 
@@ -44,6 +47,7 @@ class LogChunk {
   std::atomic<bool> sealed_{false};
   std::shared_ptr<LogChunk> next_;
   std::unique_ptr<char[]> bytes_;
+  static inline std::atomic<std::size_t> live_{0};
 };
 
 // A reader's place in the log. Holding it keeps its chunk, and every later one, alive.

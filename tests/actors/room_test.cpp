@@ -241,6 +241,26 @@ TEST(Room, HistoryReplaySpansChunksAndKeepsOrder) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(lines[static_cast<std::size_t>(i) + 1], "a:" + std::to_string(i + 50) + padding);
 }
 
+// A room that has delivered megabytes to members who keep up holds on to a chunk or two of its
+// log, whether or not it keeps history (a soak run found the history-0 lobby keeping them all).
+TEST(Room, RetainsOnlyAFewLogChunksWhenMembersKeepUp) {
+  for (const std::size_t history : {std::size_t{0}, std::size_t{100}}) {
+    const std::size_t before = LogChunk::live();
+    {
+      RoomHarness room(with_notices_and_history(history, 0));
+      auto reader = room.join(1, "r");
+      const std::string text(1000, 'x');
+      for (int i = 0; i < 10000; ++i) {  // 10 MB through the log
+        room.say(1, text);
+        take_output(*reader);
+      }
+      // The newest chunk, plus up to 100 KB of history: at most three 64 KiB chunks.
+      EXPECT_LE(LogChunk::live() - before, 3u) << "history " << history;
+    }
+    EXPECT_EQ(LogChunk::live(), before) << "a finished room frees its whole log";
+  }
+}
+
 TEST(Room, RenamingAnnouncesTheNewNameAndUsesItFromThenOn) {
   RoomHarness room;
   auto alice = room.join(1, "127.0.0.1:5001");
