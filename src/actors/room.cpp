@@ -138,6 +138,7 @@ void Room::on(Stop&) { stopping_ = true; }
 void Room::deliver() {
   log_.publish();
   const std::uint64_t end = log_.end_position();
+  forget_unreplayable_history(end);
   std::vector<MemberId> laggards;
   for (auto& [id, member] : members_) {
     if (end - member.outbox->delivered() > limits_.outbox_bytes) {
@@ -173,6 +174,15 @@ void Room::remember_message(std::uint64_t start) {
   if (history_.size() > limits_.history) history_.pop_front();
   // Let go of chunks that only older messages needed.
   history_pin_ = log_.cursor_at(history_.front(), history_pin_);
+}
+
+void Room::forget_unreplayable_history(std::uint64_t end) {
+  if (limits_.history == 0) return;
+  // A newcomer is never replayed more than half an outbox, so nothing older is worth keeping —
+  // not even the notices that pile up after the last message.
+  const std::uint64_t keep_from = end > limits_.outbox_bytes / 2 ? end - limits_.outbox_bytes / 2 : 0;
+  while (!history_.empty() && history_.front() < keep_from) history_.pop_front();
+  history_pin_ = log_.cursor_at(history_.empty() ? end : history_.front(), history_pin_);
 }
 
 std::pair<LogCursor, std::size_t> Room::history_for_newcomer() const {

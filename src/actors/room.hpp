@@ -80,6 +80,7 @@ class Room {
   // Join and leave notices, unless the room is too big for them to be worth N² lines.
   void announce_membership(std::string_view name, std::string_view what);
   void remember_message(std::uint64_t start);
+  void forget_unreplayable_history(std::uint64_t end);
   // Where a newcomer starts reading, and how many history messages that replays.
   std::pair<LogCursor, std::size_t> history_for_newcomer() const;
 

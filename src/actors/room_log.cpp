@@ -39,8 +39,11 @@ bool LogCursor::has_published() const noexcept {
 
 void LogCursor::advance(std::size_t bytes) {
   while (bytes > 0) {
+    // Read sealed before the size, as visit_published does: read the other way round, the room
+    // could publish more and seal in between, and the cursor would skip the new bytes.
+    const bool sealed = chunk_->sealed();
     const std::size_t here = chunk_->published_from(offset_).size();
-    if (bytes < here || (bytes == here && !chunk_->sealed())) {
+    if (bytes < here || (bytes == here && !sealed)) {
       offset_ += bytes;
       return;
     }

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <iostream>
@@ -80,7 +81,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   server->start();
-  asio::co_spawn(io, shut_down_on_signal(io, *server), asio::detached);
+  // On a strand: its `||` must not race with itself across the pool's threads.
+  asio::co_spawn(asio::make_strand(io), shut_down_on_signal(io, *server), asio::detached);
   chatd::net::log_line("chatd listening on " + server->local_endpoint().address().to_string() +
                        ":" + std::to_string(server->local_endpoint().port()) + " with " +
                        std::to_string(flags.threads) + " threads, " + std::to_string(descriptors) +

@@ -50,6 +50,7 @@ struct Connection {
   std::string end_reason;    // for the log; first reason recorded wins
   std::string leave_reason;  // for the room's "* NAME left (reason)"
   bool closing = false;      // no new reads once set
+  bool write_failed = false; // the client went away while we were writing to it
   Clock::time_point last_heard = Clock::now();
   std::optional<asio::steady_timer> idle_timer;  // only with an idle timeout
 
@@ -189,7 +190,7 @@ struct Session {
   Session(tcp::socket socket, std::string peer, MemberId id, std::shared_ptr<const SessionContext> shared,
           SessionGuard server_guard)
       : context(std::move(shared)),
-        conn{std::move(socket), std::move(peer), {}, {}, false, Clock::now(), std::nullopt},
+        conn{std::move(socket), std::move(peer), {}, {}, false, false, Clock::now(), std::nullopt},
         me(conn, id, *context),
         guard(std::move(server_guard)) {}
   Session(const Session&) = delete;
@@ -332,6 +333,13 @@ asio::awaitable<void> read_lines(Connection& conn, Member& me, const SessionCont
       break;
     }
   }
+  if (conn.write_failed) {
+    // The client went away while we wrote to it, but the complete lines it sent before going
+    // may already be here: relay them. A few reads at most; commands are moot by now.
+    for (int reads = 0; reads < 16 && !read_available(conn.socket, framer, on_frame); ++reads) {
+    }
+    co_await flush_messages(me, messages);
+  }
   co_await me.leave();
 }
 
@@ -390,6 +398,7 @@ asio::awaitable<void> write_lines(Connection& conn, Member& me, std::size_t max_
     boost::system::error_code ec;
     write_what_fits(conn.socket, buffers, ec);
     if (ec) {
+      conn.write_failed = true;
       conn.end(ec.message());
       break;
     }
@@ -398,6 +407,7 @@ asio::awaitable<void> write_lines(Connection& conn, Member& me, std::size_t max_
     } else if (why == Farewell::none) {
       auto [write_error, written] = co_await asio::async_write(conn.socket, buffers, use_tuple);
       if (write_error) {
+        conn.write_failed = true;
         conn.end(write_error.message());
         break;
       }

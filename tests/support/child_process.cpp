@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@ ChildProcess::ChildProcess(const std::string& binary, const std::vector<std::str
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // Die with the test: a crashed test must not leave a server behind.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(pipe_fds[1], STDERR_FILENO);
     ::execv(binary.c_str(), argv.data());
     ::_exit(127);
@@ -44,6 +47,7 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
+    error_output();  // keep the pipe drained: a child blocked writing stderr never exits
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       exited_ = true;
       error_output();
