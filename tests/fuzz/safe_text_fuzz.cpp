@@ -13,13 +13,7 @@
 
 #include "net/safe_text.hpp"
 
-#define FUZZ_CHECK(condition)                                                                  \
-  do {                                                                                         \
-    if (!(condition)) {                                                                        \
-      std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-      __builtin_trap();                                                                        \
-    }                                                                                          \
-  } while (false)
+#include "fuzz_check.hpp"
 
 namespace {
 
