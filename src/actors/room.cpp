@@ -171,11 +171,11 @@ void Room::announce_membership(std::string_view name, std::string_view what) {
 void Room::remember_message(std::uint64_t start) {
   if (limits_.history == 0) return;
   history_.push_back(start);
+  // The pin follows once per batch, in forget_unreplayable_history: not per message.
   if (history_.size() > limits_.history) history_.pop_front();
-  // Let go of chunks that only older messages needed.
-  history_pin_ = log_.cursor_at(history_.front(), history_pin_);
 }
 
+// Lets go of log chunks that only messages too old to replay still needed.
 void Room::forget_unreplayable_history(std::uint64_t end) {
   if (limits_.history == 0) return;
   // A newcomer is never replayed more than half an outbox, so nothing older is worth keeping —
