@@ -12,8 +12,7 @@ namespace {
 const boost::system::error_code no_error;
 }
 
-Outbox::Outbox(asio::any_io_executor consumer_executor)
-    : bell_(std::move(consumer_executor), 1) {}
+Outbox::Outbox(asio::any_io_executor consumer_executor) : bell_(std::move(consumer_executor), 1) {}
 
 void Outbox::attach(LogCursor start) {
   delivered_.store(start.position(), std::memory_order_relaxed);
@@ -100,10 +99,10 @@ std::size_t Outbox::gather(std::vector<asio::const_buffer>& out, std::size_t max
     const std::uint64_t at = cursor_.position();
     budget = until > at ? static_cast<std::size_t>(std::min<std::uint64_t>(until - at, budget)) : 0;
   }
-  gathered_log_bytes_ = budget == 0 ? 0
-                                     : cursor_.visit_published(budget, [&](std::string_view bytes) {
-                                         out.push_back(asio::buffer(bytes));
-                                       });
+  gathered_log_bytes_ =
+      budget == 0 ? 0 : cursor_.visit_published(budget, [&](std::string_view bytes) {
+        out.push_back(asio::buffer(bytes));
+      });
   return total + gathered_log_bytes_;
 }
 
@@ -115,6 +114,5 @@ void Outbox::commit_gathered() {
     delivered_.store(cursor_.position(), std::memory_order_relaxed);
   }
 }
-
 
 }  // namespace chatd::actors

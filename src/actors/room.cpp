@@ -22,15 +22,14 @@ constexpr std::size_t max_names_listed = 1000;
 }  // namespace
 
 Room::Room(asio::any_io_executor executor, RoomLimits limits, std::string name)
-    : name_(std::move(name)),
-      limits_(limits),
-      inbox_(std::move(executor), limits.inbox_capacity) {
+    : name_(std::move(name)), limits_(limits), inbox_(std::move(executor), limits.inbox_capacity) {
   // Only a room that keeps history pins the log; without one, the chunks would never be freed.
   if (limits_.history > 0) history_pin_ = log_.end_cursor();
 }
 
 asio::awaitable<bool> Room::send(RoomEvent event) {
-  auto [ec] = co_await inbox_.async_send(no_error, std::move(event), asio::as_tuple(asio::use_awaitable));
+  auto [ec] =
+      co_await inbox_.async_send(no_error, std::move(event), asio::as_tuple(asio::use_awaitable));
   co_return !ec;
 }
 
@@ -79,8 +78,9 @@ void Room::on(Leave& leave) {
   log_.publish();
   it->second.outbox->close(Farewell::left, log_.end_position());
   // Announced while still counted, so a room at the notice limit announces leaves like joins.
-  announce_membership(it->second.name,
-                      "left (" + (leave.reason.empty() ? std::string("closed") : leave.reason) + ")");
+  announce_membership(
+      it->second.name,
+      "left (" + (leave.reason.empty() ? std::string("closed") : leave.reason) + ")");
   members_.erase(it);
   counters_.members.store(members_.size());
 }
@@ -133,7 +133,9 @@ void Room::on(Who& who) {
   it->second.outbox->push_direct(std::move(reply));
 }
 
-void Room::on(Stop&) { stopping_ = true; }
+void Room::on(Stop&) {
+  stopping_ = true;
+}
 
 void Room::deliver() {
   log_.publish();
@@ -180,7 +182,8 @@ void Room::forget_unreplayable_history(std::uint64_t end) {
   if (limits_.history == 0) return;
   // A newcomer is never replayed more than half an outbox, so nothing older is worth keeping —
   // not even the notices that pile up after the last message.
-  const std::uint64_t keep_from = end > limits_.outbox_bytes / 2 ? end - limits_.outbox_bytes / 2 : 0;
+  const std::uint64_t keep_from =
+      end > limits_.outbox_bytes / 2 ? end - limits_.outbox_bytes / 2 : 0;
   while (!history_.empty() && history_.front() < keep_from) history_.pop_front();
   history_pin_ = log_.cursor_at(history_.empty() ? end : history_.front(), history_pin_);
 }

@@ -17,8 +17,9 @@ RoomDirectory::RoomDirectory(asio::io_context::executor_type pool, RoomLimits li
 
 std::string RoomDirectory::key(std::string_view name) {
   std::string folded(name);
-  std::transform(folded.begin(), folded.end(), folded.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(folded.begin(), folded.end(), folded.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   return folded;
 }
 

@@ -73,9 +73,13 @@ void RoomLog::append(std::initializer_list<std::string_view> parts) {
   tail_->filled_ += size;
 }
 
-void RoomLog::publish() noexcept { tail_->published_.store(tail_->filled_, std::memory_order_seq_cst); }
+void RoomLog::publish() noexcept {
+  tail_->published_.store(tail_->filled_, std::memory_order_seq_cst);
+}
 
-LogCursor RoomLog::end_cursor() const { return LogCursor(tail_, tail_->filled_); }
+LogCursor RoomLog::end_cursor() const {
+  return LogCursor(tail_, tail_->filled_);
+}
 
 LogCursor RoomLog::cursor_at(std::uint64_t position, const LogCursor& earlier) const {
   std::shared_ptr<const LogChunk> chunk = earlier.chunk_;

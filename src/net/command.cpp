@@ -22,16 +22,22 @@ bool is_name_char(char c) {
 
 bool is_name(std::string_view name) {
   if (name.empty() || name.size() > 32) return false;
-  if (name.front() == '-' || std::isdigit(static_cast<unsigned char>(name.front())) != 0) return false;
+  if (name.front() == '-' || std::isdigit(static_cast<unsigned char>(name.front())) != 0)
+    return false;
   // isalnum is locale-dependent for bytes >= 0x80; names are ASCII only.
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80 && is_name_char(c); });
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80 && is_name_char(c);
+  });
 }
 
 }  // namespace
 
-bool is_valid_nickname(std::string_view name) { return is_name(name); }
-bool is_valid_room_name(std::string_view name) { return is_name(name); }
+bool is_valid_nickname(std::string_view name) {
+  return is_name(name);
+}
+bool is_valid_room_name(std::string_view name) {
+  return is_name(name);
+}
 
 Command parse_command(std::string_view line) {
   if (line.empty() || line.front() != '/') return command::Message{std::string(line)};

@@ -9,16 +9,30 @@
 namespace chatd::net {
 
 namespace command {
-struct Message { std::string text; };          // plain line, or "//text" meaning "/text"
-struct Nick { std::string name; };             // "/nick NAME"
-struct Who {};                                  // "/who"
-struct Me { std::string action; };             // "/me TEXT"
-struct JoinRoom { std::string room; };         // "/join ROOM"
-struct Rooms {};                                // "/rooms"
-struct Help {};                                 // "/help"
-struct Quit { std::string reason; };           // "/quit [reason]"
-struct Unknown { std::string name; };          // "/x ..." for any other x
-struct Malformed { std::string error; };       // a known command used wrongly; `error` says how
+struct Message {
+  std::string text;
+};  // plain line, or "//text" meaning "/text"
+struct Nick {
+  std::string name;
+};              // "/nick NAME"
+struct Who {};  // "/who"
+struct Me {
+  std::string action;
+};  // "/me TEXT"
+struct JoinRoom {
+  std::string room;
+};                // "/join ROOM"
+struct Rooms {};  // "/rooms"
+struct Help {};   // "/help"
+struct Quit {
+  std::string reason;
+};  // "/quit [reason]"
+struct Unknown {
+  std::string name;
+};  // "/x ..." for any other x
+struct Malformed {
+  std::string error;
+};  // a known command used wrongly; `error` says how
 }  // namespace command
 
 using Command = std::variant<command::Message, command::Nick, command::Who, command::Me,

@@ -34,8 +34,8 @@ asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, asio::io_context::
   bool short_of_resources = false;
   asio::steady_timer pause(acceptor.get_executor());
   for (;;) {
-    auto [ec, socket] =
-        co_await acceptor.async_accept(asio::make_strand(pool), asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(pool),
+                                                       asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (is_resource_shortage(ec)) {
       // Log the first failure only: a server at its limit must not flood its own log.

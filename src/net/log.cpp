@@ -17,7 +17,8 @@ std::atomic<bool> logging_enabled{true};
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[32];
@@ -29,7 +30,9 @@ std::string utc_timestamp() {
 }
 }  // namespace
 
-void set_logging(bool enabled) noexcept { logging_enabled.store(enabled); }
+void set_logging(bool enabled) noexcept {
+  logging_enabled.store(enabled);
+}
 
 void log_line(std::string_view message) {
   if (!logging_enabled.load(std::memory_order_relaxed)) return;

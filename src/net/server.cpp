@@ -51,8 +51,8 @@ Server::Server(asio::io_context& io, ServerOptions options)
     : state_(std::make_shared<State>(io, std::move(options))) {
   // The rooms report their end through a weak pointer: they may outlive the server's state.
   std::weak_ptr<State> weak = state_;
-  state_->context->rooms = std::make_shared<actors::RoomDirectory>(
-      io.get_executor(), state_->options.room, [weak] {
+  state_->context->rooms =
+      std::make_shared<actors::RoomDirectory>(io.get_executor(), state_->options.room, [weak] {
         if (auto state = weak.lock()) state->finished_one();
       });
   state_->context->names = std::make_shared<actors::NameRegistry>();
@@ -62,7 +62,9 @@ Server::Server(asio::io_context& io, ServerOptions options)
   state_->lobby = state_->context->rooms->open_lobby();
 }
 
-tcp::endpoint Server::local_endpoint() const { return state_->acceptor.local_endpoint(); }
+tcp::endpoint Server::local_endpoint() const {
+  return state_->acceptor.local_endpoint();
+}
 
 void Server::start() {
   auto state = state_;
@@ -74,7 +76,8 @@ void Server::start() {
         ClientHandler start_session = [state](tcp::socket socket) {
           State::start_session(state, std::move(socket));
         };
-        co_await accept_clients(state->acceptor, state->io.get_executor(), std::move(start_session));
+        co_await accept_clients(state->acceptor, state->io.get_executor(),
+                                std::move(start_session));
       },
       log_escape("listener"));
 }
@@ -93,7 +96,9 @@ void Server::State::start_session(std::shared_ptr<State> state, tcp::socket sock
     refuse(socket, "! server full\n");
     boost::system::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
-    if (!ec) log_line(peer.address().to_string() + ":" + std::to_string(peer.port()) + " refused (server full)");
+    if (!ec)
+      log_line(peer.address().to_string() + ":" + std::to_string(peer.port()) +
+               " refused (server full)");
     return;
   }
   const actors::MemberId id{state->next_member++};
@@ -106,8 +111,8 @@ void Server::State::start_session(std::shared_ptr<State> state, tcp::socket sock
   const auto executor = socket.get_executor();
   asio::co_spawn(
       executor,
-      [context = std::shared_ptr<const SessionContext>(state->context), socket = std::move(socket), id,
-       guard = std::move(guard)]() mutable -> asio::awaitable<void> {
+      [context = std::shared_ptr<const SessionContext>(state->context), socket = std::move(socket),
+       id, guard = std::move(guard)]() mutable -> asio::awaitable<void> {
         co_await run_session(std::move(socket), id, context, std::move(guard));
       },
       log_escape("session"));

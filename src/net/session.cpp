@@ -2,17 +2,17 @@
 #include "net/session.hpp"
 
 #include <array>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <deque>
-#include <optional>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <functional>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <deque>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,10 +47,10 @@ constexpr std::size_t max_echo = 64;
 struct Connection {
   tcp::socket socket;
   std::string peer;
-  std::string end_reason;    // for the log; first reason recorded wins
-  std::string leave_reason;  // for the room's "* NAME left (reason)"
-  bool closing = false;      // no new reads once set
-  bool write_failed = false; // the client went away while we were writing to it
+  std::string end_reason;     // for the log; first reason recorded wins
+  std::string leave_reason;   // for the room's "* NAME left (reason)"
+  bool closing = false;       // no new reads once set
+  bool write_failed = false;  // the client went away while we were writing to it
   Clock::time_point last_heard = Clock::now();
   std::optional<asio::steady_timer> idle_timer;  // only with an idle timeout
 
@@ -75,7 +75,9 @@ std::string describe(const tcp::endpoint& endpoint) {
   return endpoint.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
 }
 
-std::string echo(std::string_view text) { return neutralize(text.substr(0, max_echo)); }
+std::string echo(std::string_view text) {
+  return neutralize(text.substr(0, max_echo));
+}
 
 // This client's place in the chat: its name, its room and its outboxes. Session strand only.
 class Member {
@@ -89,7 +91,9 @@ class Member {
   std::shared_ptr<Outbox> writing;
   std::deque<std::shared_ptr<Outbox>> upcoming;
 
-  const std::shared_ptr<Outbox>& newest() const { return upcoming.empty() ? writing : upcoming.back(); }
+  const std::shared_ptr<Outbox>& newest() const {
+    return upcoming.empty() ? writing : upcoming.back();
+  }
   // Sends a line to this client only.
   void tell(std::string line) { newest()->push_direct(std::move(line)); }
 
@@ -154,7 +158,8 @@ class Member {
 
   asio::awaitable<bool> move_to(std::string room_name) {
     if (!is_valid_room_name(room_name)) {
-      tell("! invalid room name '" + echo(room_name) + "': use 1-32 letters, digits or _-[]{}|^`\n");
+      tell("! invalid room name '" + echo(room_name) +
+           "': use 1-32 letters, digits or _-[]{}|^`\n");
       co_return true;
     }
     if (room_name.size() == room_->name().size() &&
@@ -187,8 +192,8 @@ class Member {
 // idle watch, so it lives until the last of them ends; then it logs the disconnect and hands
 // back the server's guard.
 struct Session {
-  Session(tcp::socket socket, std::string peer, MemberId id, std::shared_ptr<const SessionContext> shared,
-          SessionGuard server_guard)
+  Session(tcp::socket socket, std::string peer, MemberId id,
+          std::shared_ptr<const SessionContext> shared, SessionGuard server_guard)
       : context(std::move(shared)),
         conn{std::move(socket), std::move(peer), {}, {}, false, false, Clock::now(), std::nullopt},
         me(conn, id, *context),
@@ -215,7 +220,8 @@ struct Session {
 // thread's scratch buffer must never be held across a suspension, and an idle connection then
 // owns no read buffer at all.
 template <class OnFrame>
-boost::system::error_code read_available(tcp::socket& socket, LineFramer& framer, OnFrame&& on_frame) {
+boost::system::error_code read_available(tcp::socket& socket, LineFramer& framer,
+                                         OnFrame&& on_frame) {
   thread_local std::array<char, 64 * 1024> scratch;
   boost::system::error_code ec;
   const std::size_t n = socket.read_some(asio::buffer(scratch), ec);
@@ -268,7 +274,8 @@ asio::awaitable<void> read_lines(Connection& conn, Member& me, const SessionCont
   TokenBucket bucket(limits.rate, limits.burst, Clock::now());
   std::size_t dropped = 0;  // lines refused since the client last calmed down
   bool flooding = false;
-  const std::string too_long = "! line too long (max " + std::to_string(limits.max_line) + " bytes)\n";
+  const std::string too_long =
+      "! line too long (max " + std::to_string(limits.max_line) + " bytes)\n";
   // What one read brought in, in the client's order: plain messages up to the first command go
   // straight into `messages` (one Say for all of them, no copy per line); the first command and
   // everything after it wait in `later` to be run one by one.
@@ -344,19 +351,25 @@ asio::awaitable<void> read_lines(Connection& conn, Member& me, const SessionCont
 }
 
 // Writes everything still owed once the member is leaving, but gives up at the deadline.
-asio::awaitable<bool> write_before(tcp::socket& socket, const std::vector<asio::const_buffer>& buffers,
+asio::awaitable<bool> write_before(tcp::socket& socket,
+                                   const std::vector<asio::const_buffer>& buffers,
                                    Clock::time_point deadline) {
   asio::steady_timer timer(socket.get_executor(), deadline);
-  auto outcome = co_await (asio::async_write(socket, buffers, use_tuple) || timer.async_wait(use_tuple));
+  auto outcome =
+      co_await (asio::async_write(socket, buffers, use_tuple) || timer.async_wait(use_tuple));
   co_return outcome.index() == 0 && !std::get<0>(std::get<0>(outcome));
 }
 
 std::string_view farewell_reason(Farewell why) {
   switch (why) {
-    case Farewell::too_slow: return "too slow";
-    case Farewell::shutdown: return "server shutting down";
-    case Farewell::left: return "left";
-    case Farewell::none: break;
+    case Farewell::too_slow:
+      return "too slow";
+    case Farewell::shutdown:
+      return "server shutting down";
+    case Farewell::left:
+      return "left";
+    case Farewell::none:
+      break;
   }
   return "ended";
 }
@@ -447,14 +460,16 @@ void log_escape(std::exception_ptr error) {
 }  // namespace
 
 asio::awaitable<void> run_session(tcp::socket socket, MemberId id,
-                                  std::shared_ptr<const SessionContext> context, SessionGuard guard) {
+                                  std::shared_ptr<const SessionContext> context,
+                                  SessionGuard guard) {
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) co_return;  // reset before we got to it
   socket.set_option(tcp::no_delay(true), ec);
   socket.non_blocking(true, ec);
   const auto executor = socket.get_executor();
-  auto session = std::make_shared<Session>(std::move(socket), describe(remote), id, context, std::move(guard));
+  auto session =
+      std::make_shared<Session>(std::move(socket), describe(remote), id, context, std::move(guard));
   Connection& conn = session->conn;
   Member& me = session->me;
   log_line(conn.peer + " connected");
@@ -481,7 +496,8 @@ asio::awaitable<void> run_session(tcp::socket socket, MemberId id,
   // no join: whichever finishes last lets the session go. An idle connection thereby costs two
   // suspended coroutines, not a tree of parallel operations.
   asio::co_spawn(
-      executor, [session]() -> asio::awaitable<void> {
+      executor,
+      [session]() -> asio::awaitable<void> {
         co_await write_lines(session->conn, session->me, session->context->limits.max_write);
       },
       log_escape);
@@ -489,7 +505,8 @@ asio::awaitable<void> run_session(tcp::socket socket, MemberId id,
   if (idle_limit.count() > 0) {
     conn.idle_timer.emplace(executor);
     asio::co_spawn(
-        executor, [session, idle_limit]() -> asio::awaitable<void> {
+        executor,
+        [session, idle_limit]() -> asio::awaitable<void> {
           co_await watch_for_idleness(session->conn, session->me, idle_limit);
         },
         log_escape);
