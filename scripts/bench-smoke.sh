@@ -20,4 +20,16 @@ done
 "$build/benchmarks/chat-bench" --port "$port" --mode latency --subscribers 5 --publishers 2 \
   --messages 20 --rate 100 --duration-limit 30 >/dev/null
 "$build/benchmarks/chat-bench" --port "$port" --mode idle --connections 50 --duration-limit 30 >/dev/null
-echo "benchmarks: micro-benchmarks and chat-bench smoke runs completed"
+kill "$server"
+wait "$server" 2>/dev/null || true
+
+# The soak checker, for a few seconds against a server of its own (it expects --history 0).
+"$build/src/chatd" --port "$port" --threads 2 --quiet --history 0 &
+server=$!
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+"$build/benchmarks/chat-soak" --port "$port" --server-pid "$server" --clients 20 --duration 5 \
+  --churn 2 --slow-pause 0 >/dev/null
+echo "benchmarks: micro-benchmarks, chat-bench and chat-soak smoke runs completed"
