@@ -11,12 +11,20 @@ LogChunk::LogChunk(std::uint64_t base, std::size_t capacity)
   live_.fetch_add(1, std::memory_order_relaxed);
 }
 
-LogChunk::~LogChunk() {
-  // Unlink the chain iteratively: a slow reader may pin many chunks, and letting each
-  // destructor free the next one would recurse once per chunk.
-  std::shared_ptr<LogChunk> next = std::move(next_);
-  while (next && next.use_count() == 1) next = std::move(next->next_);
-  live_.fetch_sub(1, std::memory_order_relaxed);
+LogChunk::~LogChunk() { live_.fetch_sub(1, std::memory_order_relaxed); }
+
+void intrusive_ptr_add_ref(LogChunk* chunk) noexcept {
+  chunk->references_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void intrusive_ptr_release(LogChunk* chunk) noexcept {
+  // The last reference to a chunk also held its link's reference to the next chunk: hand that on
+  // and keep going, instead of letting each destructor free the next one recursively.
+  while (chunk != nullptr && chunk->references_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    LogChunk* next = chunk->next_.detach();
+    delete chunk;
+    chunk = next;
+  }
 }
 
 std::string_view LogChunk::published_from(std::size_t from) const noexcept {
@@ -59,7 +67,7 @@ void LogCursor::advance(std::size_t bytes) {
 }
 
 RoomLog::RoomLog(std::size_t chunk_bytes)
-    : chunk_bytes_(chunk_bytes), tail_(std::make_shared<LogChunk>(0, chunk_bytes)) {}
+    : chunk_bytes_(chunk_bytes), tail_(new LogChunk(0, chunk_bytes)) {}
 
 void RoomLog::append(std::initializer_list<std::string_view> parts) {
   std::size_t size = 0;
@@ -82,7 +90,7 @@ LogCursor RoomLog::end_cursor() const {
 }
 
 LogCursor RoomLog::cursor_at(std::uint64_t position, const LogCursor& earlier) const {
-  std::shared_ptr<const LogChunk> chunk = earlier.chunk_;
+  ChunkPtr chunk = earlier.chunk_;
   // The appender's own view: filled_ and next_ are written on this strand, published or not.
   while (position >= chunk->base_ + chunk->filled_ && chunk->next_) chunk = chunk->next_;
   const auto offset = static_cast<std::size_t>(position - chunk->base_);
@@ -90,7 +98,7 @@ LogCursor RoomLog::cursor_at(std::uint64_t position, const LogCursor& earlier) c
 }
 
 void RoomLog::start_chunk(std::size_t at_least) {
-  auto next = std::make_shared<LogChunk>(end_position(), std::max(chunk_bytes_, at_least));
+  ChunkPtr next(new LogChunk(end_position(), std::max(chunk_bytes_, at_least)));
   // Publish the old chunk in full and link its successor before sealing it: a reader that sees
   // sealed() may rely on both.
   publish();

@@ -12,10 +12,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <memory>
 #include <string_view>
 
 namespace chatd::actors {
+
+class LogChunk;
+// Chunks are reference-counted intrusively: releasing the last reference to a chunk releases its
+// link to the next one in the same loop, with acquire-release decrements, so a slow reader that
+// pinned a long chain frees it without recursion and without racing the room's reads of it.
+void intrusive_ptr_add_ref(LogChunk* chunk) noexcept;
+void intrusive_ptr_release(LogChunk* chunk) noexcept;
+using ChunkPtr = boost::intrusive_ptr<LogChunk>;
 
 // One slab of the log. Whole lines only: a line never straddles two chunks.
 class LogChunk {
@@ -32,20 +41,23 @@ class LogChunk {
   // True once the appender moved on to next(); the published size is then final. Any thread.
   bool sealed() const noexcept { return sealed_.load(std::memory_order_seq_cst); }
   // The following chunk. Only valid after sealed() returned true.
-  const std::shared_ptr<LogChunk>& next() const noexcept { return next_; }
+  const ChunkPtr& next() const noexcept { return next_; }
 
   // Chunks alive in the whole process: what the room logs retain, for tests and diagnostics.
   static std::size_t live() noexcept { return live_.load(std::memory_order_relaxed); }
 
  private:
   friend class RoomLog;
+  friend void intrusive_ptr_add_ref(LogChunk* chunk) noexcept;
+  friend void intrusive_ptr_release(LogChunk* chunk) noexcept;
 
+  std::atomic<std::size_t> references_{0};
   std::uint64_t base_;
   std::size_t capacity_;
   std::size_t filled_ = 0;  // appender-only: bytes written, published or not
   std::atomic<std::size_t> published_{0};
   std::atomic<bool> sealed_{false};
-  std::shared_ptr<LogChunk> next_;
+  ChunkPtr next_;
   std::unique_ptr<char[]> bytes_;
   static inline std::atomic<std::size_t> live_{0};
 };
@@ -56,7 +68,7 @@ class LogCursor {
   friend class RoomLog;
 
   LogCursor() = default;
-  LogCursor(std::shared_ptr<const LogChunk> chunk, std::size_t offset)
+  LogCursor(ChunkPtr chunk, std::size_t offset)
       : chunk_(std::move(chunk)), offset_(offset) {}
 
   bool valid() const noexcept { return chunk_ != nullptr; }
@@ -74,7 +86,7 @@ class LogCursor {
   void advance(std::size_t bytes);
 
  private:
-  std::shared_ptr<const LogChunk> chunk_;
+  ChunkPtr chunk_;
   std::size_t offset_ = 0;
 };
 
@@ -101,7 +113,7 @@ class RoomLog {
   void start_chunk(std::size_t at_least);
 
   std::size_t chunk_bytes_;
-  std::shared_ptr<LogChunk> tail_;
+  ChunkPtr tail_;
 };
 
 template <class Visit>
