@@ -63,20 +63,8 @@ build_go_server() {
   (cd "$go_dir" && GOCACHE=${GOCACHE:-$go_dir/gocache} go build -o "$go_server" server.go)
 }
 
-# A port below the ephemeral range: a client socket that still holds the port as its local end
-# (even in TIME-WAIT) would make the server's bind fail, and the Go server then spins silently.
-free_port() {
-  local first_ephemeral port
-  read -r first_ephemeral _ </proc/sys/net/ipv4/ip_local_port_range
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % (first_ephemeral - 20000)))
-    if [[ -z $(ss -Htan "( sport = :$port )") ]]; then
-      echo "$port"
-      return
-    fi
-  done
-  fail "no free port found below $first_ephemeral"
-}
+# shellcheck source=scripts/ports.sh
+source "$repo/scripts/ports.sh"
 
 wait_until_listening() {
   local port=$1 pid=$2

@@ -34,19 +34,8 @@ fail() {
   exit 1
 }
 
-# A port below the ephemeral range, so that no client socket (even in TIME-WAIT) holds it.
-free_port() {
-  local first_ephemeral port
-  read -r first_ephemeral _ </proc/sys/net/ipv4/ip_local_port_range
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % (first_ephemeral - 20000)))
-    if [[ -z $(ss -Htan "( sport = :$port )") ]]; then
-      echo "$port"
-      return
-    fi
-  done
-  fail "no free port found below $first_ephemeral"
-}
+# shellcheck source=scripts/ports.sh
+source "$repo/scripts/ports.sh"
 
 wait_until_listening() {
   local port=$1
