@@ -51,13 +51,7 @@ wait_until_listening() {
 stop_server() {
   [[ -n $server_pid ]] || return 0
   server_status=0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || server_status=$?
+  stop_pid "$server_pid" || server_status=$?
   server_pid=""
 }
 
