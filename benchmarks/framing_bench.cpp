@@ -6,11 +6,13 @@
 #include <string>
 #include <string_view>
 
-#include "net/line_framer.hpp"
-#include "net/safe_text.hpp"
+#include "net/line/line_framer.hpp"
+#include "actors/safe_text.hpp"
 
-namespace chatd::net {
+namespace chatd::net::line {
 namespace {
+
+using actors::neutralize;
 
 constexpr std::size_t read_size = 64 * 1024;
 
@@ -74,4 +76,4 @@ void BM_NeutralizeMixedUtf8(benchmark::State& state) {
 BENCHMARK(BM_NeutralizeMixedUtf8)->Arg(64)->Arg(4096);
 
 }  // namespace
-}  // namespace chatd::net
+}  // namespace chatd::net::line

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "actors/doorbell.hpp"
 #include "actors/room.hpp"
+#include "net/line/line_format.hpp"
 
 namespace {
 
@@ -23,7 +25,7 @@ const std::string payload(64, 'x');
 constexpr int messages_per_round = 64;
 
 // Everything a writer would send, taken and dropped: the cost of reading the log.
-std::size_t drain(Outbox& outbox, std::vector<asio::const_buffer>& buffers) {
+std::size_t drain(Subscription& outbox, std::vector<asio::const_buffer>& buffers) {
   std::size_t bytes = 0;
   buffers.clear();
   while (std::size_t n = outbox.gather(buffers, 256 * 1024)) {
@@ -45,11 +47,12 @@ void BM_RoomFanOut(benchmark::State& state) {
   limits.inbox_capacity = messages_per_round;
   auto room = std::make_shared<Room>(io.get_executor(), limits);
   asio::co_spawn(io, room->run(), asio::detached);
-  std::vector<std::shared_ptr<Outbox>> outboxes;
+  std::vector<std::shared_ptr<Subscription>> outboxes;
   for (std::size_t i = 0; i < members; ++i) {
-    outboxes.push_back(std::make_shared<Outbox>(io.get_executor()));
+    outboxes.push_back(std::make_shared<Subscription>(std::make_shared<Doorbell>(io.get_executor()), false));
     room->inbox().try_send(boost::system::error_code{},
-                           RoomEvent{Join{MemberId{i + 1}, "127.0.0.1:" + std::to_string(40000 + i), outboxes.back()}});
+                           RoomEvent{Join{MemberId{i + 1}, "127.0.0.1:" + std::to_string(40000 + i), outboxes.back(),
+                                          &chatd::net::line::line_format()}});
     io.poll();  // the inbox holds only one round's worth of events
   }
   io.poll();
@@ -60,8 +63,11 @@ void BM_RoomFanOut(benchmark::State& state) {
   std::vector<asio::const_buffer> buffers;
   std::size_t bytes = 0;
   for (auto _ : state) {
-    for (int m = 0; m < messages_per_round; ++m)
-      room->inbox().try_send(boost::system::error_code{}, RoomEvent{Say{MemberId{1}, payload}});
+    for (int m = 0; m < messages_per_round; ++m) {
+      SafeLines line;
+      line.add(payload);
+      room->inbox().try_send(boost::system::error_code{}, RoomEvent{Say{MemberId{1}, std::move(line)}});
+    }
     io.poll();
     for (auto& outbox : outboxes) bytes += drain(*outbox, buffers);
   }

@@ -1,22 +1,13 @@
 // Server-wide unique nicknames; see name_registry.hpp.
 #include "actors/name_registry.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "base/ascii.hpp"
 
 namespace chatd::actors {
 
-std::string NameRegistry::key(std::string_view name) {
-  std::string folded(name);
-  std::transform(folded.begin(), folded.end(), folded.begin(), [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  });
-  return folded;
-}
-
 bool NameRegistry::claim(std::string_view name, std::string_view previous) {
-  const std::string wanted = key(name);
-  const std::string old = previous.empty() ? std::string() : key(previous);
+  const std::string wanted = base::folded(name);
+  const std::string old = previous.empty() ? std::string() : base::folded(previous);
   std::lock_guard lock(mutex_);
   if (wanted != old && !taken_.insert(wanted).second) return false;
   if (!old.empty() && wanted != old) taken_.erase(old);
@@ -24,9 +15,9 @@ bool NameRegistry::claim(std::string_view name, std::string_view previous) {
 }
 
 void NameRegistry::release(std::string_view name) {
-  const std::string folded = key(name);
+  const std::string key = base::folded(name);
   std::lock_guard lock(mutex_);
-  taken_.erase(folded);
+  taken_.erase(key);
 }
 
 std::size_t NameRegistry::size() const {

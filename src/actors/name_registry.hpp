@@ -19,8 +19,6 @@ class NameRegistry {
   std::size_t size() const;
 
  private:
-  static std::string key(std::string_view name);
-
   mutable std::mutex mutex_;
   std::unordered_set<std::string> taken_;  // guarded by mutex_
 };

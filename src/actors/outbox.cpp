@@ -1,118 +1,82 @@
-// Outbox: a member's cursor into the room log, its direct lines, and its writer's doorbell.
+// Outbox: a participant's feeds and its writer's doorbell; see outbox.hpp.
 #include "actors/outbox.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 
 namespace chatd::actors {
 
 namespace asio = boost::asio;
 
-namespace {
-const boost::system::error_code no_error;
+Outbox::Outbox(asio::any_io_executor writer_executor)
+    : bell_(std::make_shared<Doorbell>(std::move(writer_executor))) {}
+
+std::shared_ptr<Subscription> Outbox::subscribe(bool after_previous) {
+  feeds_.push_back(std::make_shared<Subscription>(bell_, after_previous));
+  return feeds_.back();
 }
 
-Outbox::Outbox(asio::any_io_executor consumer_executor) : bell_(std::move(consumer_executor), 1) {}
-
-void Outbox::attach(LogCursor start) {
-  delivered_.store(start.position(), std::memory_order_relaxed);
-  cursor_ = std::move(start);
-  attached_.store(true, std::memory_order_seq_cst);
-  ring();
+void Outbox::drop(const std::shared_ptr<Subscription>& feed) {
+  std::erase(feeds_, feed);
+  bell_->wake_from_writer_strand();
 }
 
-// The wake-up handshake is Dekker-style: the producer publishes data then reads sleeping_, the
-// consumer sets sleeping_ then re-reads the data, all seq_cst, so at least one of them sees the
-// other and a wake-up is never lost. A spare bell token only causes one extra look.
-void Outbox::notify() noexcept {
-  if (sleeping_.load(std::memory_order_seq_cst) &&
-      sleeping_.exchange(false, std::memory_order_seq_cst)) {
-    bell_.try_send(no_error);
-  }
-}
-
-void Outbox::ring() {
-  sleeping_.store(false, std::memory_order_seq_cst);
-  bell_.try_send(no_error);
-}
-
-void Outbox::close(Farewell why, std::uint64_t flush_until) {
-  flush_until_.store(flush_until, std::memory_order_relaxed);
-  farewell_.store(why, std::memory_order_seq_cst);
-  ring();
-}
-
-void Outbox::evict(Farewell why) {
-  farewell_.store(why, std::memory_order_seq_cst);
-  ring();
-  if (on_evicted_) on_evicted_();
-}
-
-PushResult Outbox::push_direct(std::string line) {
-  if (farewell() != Farewell::none) return PushResult::closed;
-  {
-    std::lock_guard lock(direct_mutex_);
-    if (direct_.size() >= max_direct_lines) return PushResult::full;
-    direct_.push_back(std::move(line));
-    direct_count_.store(direct_.size(), std::memory_order_seq_cst);
-  }
-  notify();
-  return PushResult::accepted;
+void Outbox::finish() {
+  finishing_ = true;
+  bell_->wake_from_writer_strand();
 }
 
 bool Outbox::has_output() const noexcept {
-  if (farewell() != Farewell::none) return true;
-  if (direct_count_.load(std::memory_order_seq_cst) > 0) return true;
-  return attached_.load(std::memory_order_seq_cst) && cursor_.has_published();
+  if (finishing_ && feeds_.empty()) return true;
+  for (std::size_t i = 0; i < feeds_.size(); ++i) {
+    if (i > 0 && feeds_[i]->after_previous()) break;  // not drained before the ones ahead
+    if (feeds_[i]->has_output()) return true;
+  }
+  return false;
 }
 
 asio::awaitable<void> Outbox::wait_for_output() {
-  while (!has_output()) {
-    sleeping_.store(true, std::memory_order_seq_cst);
-    if (has_output()) {
-      sleeping_.store(false, std::memory_order_seq_cst);
-      break;
-    }
-    auto [ec] = co_await bell_.async_receive(asio::as_tuple(asio::use_awaitable));
-    sleeping_.store(false, std::memory_order_seq_cst);
-    if (ec) break;  // the bell was cancelled: the caller is being torn down
-  }
+  co_await bell_->wait_until([this] { return has_output(); });
+}
+
+void Outbox::forget_finished() {
+  std::erase_if(feeds_, [this](const std::shared_ptr<Subscription>& feed) {
+    if (!feed->finished()) return false;
+    // A feed ends the whole outbox when its room evicted the member or is shutting down.
+    const Farewell why = feed->farewell();
+    if (why == Farewell::too_slow) ended_ = OutboxEnd::too_slow;
+    if (why == Farewell::shutdown && ended_ == OutboxEnd::none) ended_ = OutboxEnd::shutdown;
+    return true;
+  });
+  if (ended_ == OutboxEnd::none && finishing_ && feeds_.empty()) ended_ = OutboxEnd::done;
 }
 
 std::size_t Outbox::gather(std::vector<asio::const_buffer>& out, std::size_t max_bytes) {
-  const Farewell why = farewell();
-  if (why == Farewell::too_slow) return 0;
+  forget_finished();
+  if (ended_ != OutboxEnd::none) return 0;
   std::size_t total = 0;
-  if (direct_count_.load(std::memory_order_seq_cst) > 0) {
-    std::lock_guard lock(direct_mutex_);
-    sending_.swap(direct_);
-    direct_count_.store(0, std::memory_order_seq_cst);
+  for (std::size_t i = 0; i < feeds_.size() && total < max_bytes; ++i) {
+    Subscription& feed = *feeds_[i];
+    if (i > 0 && feed.after_previous()) break;  // it waits for the feeds before it to finish
+    const std::size_t n = feed.gather(out, max_bytes - total);
+    if (n > 0) gathered_.push_back(&feed);
+    total += n;
   }
-  for (const std::string& line : sending_) {
-    out.push_back(asio::buffer(line));
-    total += line.size();
-  }
-  if (!attached_.load(std::memory_order_seq_cst)) return total;
-  std::size_t budget = max_bytes;
-  if (why != Farewell::none) {
-    const std::uint64_t until = flush_until_.load(std::memory_order_relaxed);
-    const std::uint64_t at = cursor_.position();
-    budget = until > at ? static_cast<std::size_t>(std::min<std::uint64_t>(until - at, budget)) : 0;
-  }
-  gathered_log_bytes_ =
-      budget == 0 ? 0 : cursor_.visit_published(budget, [&](std::string_view bytes) {
-        out.push_back(asio::buffer(bytes));
-      });
-  return total + gathered_log_bytes_;
+  return total;
 }
 
 void Outbox::commit_gathered() {
-  sending_.clear();
-  if (gathered_log_bytes_ > 0) {
-    cursor_.advance(gathered_log_bytes_);
-    gathered_log_bytes_ = 0;
-    delivered_.store(cursor_.position(), std::memory_order_relaxed);
-  }
+  for (Subscription* feed : gathered_) feed->commit_gathered();
+  gathered_.clear();
+}
+
+OutboxEnd Outbox::end() const noexcept {
+  return ended_;
+}
+
+bool Outbox::draining() const noexcept {
+  return finishing_ || std::any_of(feeds_.begin(), feeds_.end(), [](const auto& feed) {
+           return feed->farewell() == Farewell::shutdown;
+         });
 }
 
 }  // namespace chatd::actors

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <vector>
+#include <exception>
+
+#include "base/log.hpp"
 
 namespace chatd::actors {
 
@@ -19,13 +21,19 @@ constexpr std::size_t max_batch = 256;
 
 // /who names at most this many members, so the reply stays one reasonable line.
 constexpr std::size_t max_names_listed = 1000;
+
+// Replies waiting for a member beyond its lane: one batch's worth. A member owed more than
+// that is not reading, and is evicted like any slow consumer.
+constexpr std::size_t max_held_replies = max_batch;
+
+bool is_spoken(const Record& record) {
+  return std::holds_alternative<record::Message>(record) ||
+         std::holds_alternative<record::Action>(record);
+}
 }  // namespace
 
 Room::Room(asio::any_io_executor executor, RoomLimits limits, std::string name)
-    : name_(std::move(name)), limits_(limits), inbox_(std::move(executor), limits.inbox_capacity) {
-  // Only a room that keeps history pins the log; without one, the chunks would never be freed.
-  if (limits_.history > 0) history_pin_ = log_.end_cursor();
-}
+    : name_(std::move(name)), limits_(limits), inbox_(std::move(executor), limits.inbox_capacity) {}
 
 asio::awaitable<bool> Room::send(RoomEvent event) {
   auto [ec] =
@@ -45,9 +53,13 @@ asio::awaitable<void> Room::run() {
     }
     deliver();
   }
-  log_.publish();
-  for (auto& [id, member] : members_) member.outbox->close(Farewell::shutdown, log_.end_position());
+  for (auto& [id, member] : members_) {
+    release_held(member);
+    member.log->log.publish();
+    member.feed->close(Farewell::shutdown, member.log->log.end_position());
+  }
   members_.clear();
+  logs_.clear();
   counters_.members.store(0);
   // Late senders get channel_closed instead of waiting on a room that no longer reads.
   inbox_.close();
@@ -58,60 +70,60 @@ void Room::handle(RoomEvent event) {
 }
 
 void Room::on(Join& join) {
-  auto [start, replayed] = history_for_newcomer();
-  if (replayed > 0) {
-    join.outbox->push_direct("* last " + std::to_string(replayed) +
-                             (replayed == 1 ? " message:\n" : " messages:\n"));
+  if (const auto old = members_.find(join.id); old != members_.end()) {
+    // The same member again: its earlier feed ends quietly, where the room is now.
+    old->second.log->log.publish();
+    old->second.feed->close(Farewell::left, old->second.log->log.end_position());
+    remove(old);
   }
-  join.outbox->attach(std::move(start));
-  const auto [it, inserted] =
-      members_.insert_or_assign(join.id, Member{std::move(join.name), std::move(join.outbox)});
+  FormatLog& log = log_for(*join.format);
+  auto [start, replayed] = history_for_newcomer(log);
+  std::string greeting;
+  if (replayed > 0) render(log.format, record::HistoryMarker{replayed}, greeting);
+  join.feed->attach(std::move(start), std::move(greeting));
+  if (join.feed->notify()) counters_.wakeups.fetch_add(1, std::memory_order_relaxed);
+  log.readers.emplace_back(join.id, join.feed.get());
+  const auto [it, inserted] = members_.emplace(
+      join.id,
+      Member{
+          join.id, std::move(join.name), std::move(join.feed), &log, log.readers.size() - 1, {}});
   counters_.members.store(members_.size());
-  announce_membership(it->second.name, "joined");
+  announce(record::Joined{it->second.name});
 }
 
 void Room::on(Leave& leave) {
   const auto it = members_.find(leave.id);
   if (it == members_.end()) return;  // already evicted
+  Member& member = it->second;
+  release_held(member);
   // Publish first: the writer may look the moment it is told, and must find everything up to
   // the flush point already visible, or it would stop short of it.
-  log_.publish();
-  it->second.outbox->close(Farewell::left, log_.end_position());
+  member.log->log.publish();
+  member.feed->close(Farewell::left, member.log->log.end_position());
   // Announced while still counted, so a room at the notice limit announces leaves like joins.
-  announce_membership(
-      it->second.name,
-      "left (" + (leave.reason.empty() ? std::string("closed") : leave.reason) + ")");
-  members_.erase(it);
-  counters_.members.store(members_.size());
+  announce(record::Left{member.name, leave.reason, leave.detail});
+  remove(it);
 }
 
 void Room::on(Say& say) {
   const auto it = members_.find(say.id);
   if (it == members_.end()) return;  // evicted while its last lines were in flight
-  const std::string_view name = it->second.name;
-  if (say.kind == SayKind::action) {
-    remember_message(log_.end_position());
-    log_.append({"* ", name, " ", say.text, "\n"});
-    counters_.messages.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  std::string_view rest = say.text;
-  std::uint64_t said = 0;
-  for (;;) {
-    const std::size_t end = rest.find('\n');
-    remember_message(log_.end_position());
-    log_.append({name, ":", rest.substr(0, end), "\n"});
-    ++said;
-    if (end == std::string_view::npos) break;
-    rest.remove_prefix(end + 1);
-  }
-  counters_.messages.fetch_add(said, std::memory_order_relaxed);
+  const std::string_view from = it->second.name;
+  for (std::size_t i = 0; i < say.lines.size(); ++i) apply(record::Message{from, say.lines[i]});
+  counters_.messages.fetch_add(say.lines.size(), std::memory_order_relaxed);
+}
+
+void Room::on(Act& act) {
+  const auto it = members_.find(act.id);
+  if (it == members_.end()) return;
+  apply(record::Action{it->second.name, act.text.view()});
+  counters_.messages.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Room::on(Rename& rename) {
   const auto it = members_.find(rename.id);
   if (it == members_.end()) return;
-  log_.append({"* ", it->second.name, " is now known as ", rename.name, "\n"});
+  apply(record::Renamed{it->second.name, rename.name});
   it->second.name = std::move(rename.name);
 }
 
@@ -122,80 +134,205 @@ void Room::on(Who& who) {
   names.reserve(members_.size());
   for (const auto& [id, member] : members_) names.push_back(member.name);
   std::sort(names.begin(), names.end());
-  std::string reply = "* " + std::to_string(names.size()) + " in " + name_ + ":";
-  for (std::size_t i = 0; i < names.size() && i < max_names_listed; ++i) {
-    reply += ' ';
-    reply += names[i];
-  }
-  if (names.size() > max_names_listed)
-    reply += " (and " + std::to_string(names.size() - max_names_listed) + " more)";
-  reply += '\n';
-  it->second.outbox->push_direct(std::move(reply));
+  const std::size_t listed = std::min(names.size(), max_names_listed);
+  tell(it->second, record::Members{names.size(), std::span(names).first(listed)});
+}
+
+void Room::on(Tell& told) {
+  const auto it = members_.find(told.id);
+  if (it == members_.end()) return;
+  tell(it->second, std::move(told.bytes));
 }
 
 void Room::on(Stop&) {
   stopping_ = true;
 }
 
+void Room::apply(const Record& record) {
+  const bool spoken = is_spoken(record);
+  for (const auto& log : logs_) {
+    if (!render(log->format, record, scratch_)) continue;
+    if (spoken && limits_.history > 0) {
+      log->history.push_back(log->log.end_position());
+      // The pin follows once per batch, in forget_unreplayable_history: not per message.
+      if (log->history.size() > limits_.history) log->history.pop_front();
+    }
+    log->log.append({scratch_});
+  }
+  if (spoken) remember_spoken(record);
+}
+
+void Room::remember_spoken(const Record& record) {
+  if (limits_.history == 0) return;
+  const auto remember = [this](std::string_view from, std::string_view text, bool action) {
+    spoken_.push_back(Spoken{std::string(from), std::string(text), action});
+    spoken_bytes_ += from.size() + text.size();
+  };
+  if (const auto* message = std::get_if<record::Message>(&record))
+    remember(message->from, message->text, false);
+  else if (const auto* action = std::get_if<record::Action>(&record))
+    remember(action->from, action->text, true);
+  // Never more than a newcomer could be replayed: see history_for_newcomer.
+  while (spoken_.size() > limits_.history ||
+         (spoken_.size() > 1 && spoken_bytes_ > limits_.outbox_bytes / 2)) {
+    spoken_bytes_ -= spoken_.front().from.size() + spoken_.front().text.size();
+    spoken_.pop_front();
+  }
+}
+
+bool Room::render(const WireFormat& format, const Record& record, std::string& out) {
+  out.clear();
+  try {
+    format.render(record, name_, out);
+  } catch (const std::exception& e) {
+    base::log_line("room " + name_ + ": a wire format failed to render a record: " + e.what());
+    out.clear();
+    return false;
+  }
+  // Writers cut between units at '\n': anything else would let one record run into the next.
+  if (!out.empty() && out.back() == '\n') return true;
+  if (!out.empty()) base::log_line("room " + name_ + ": a wire format rendered an unfinished unit");
+  out.clear();
+  return false;
+}
+
+void Room::tell(Member& member, const Record& record) {
+  std::string bytes;
+  if (render(member.log->format, record, bytes)) tell(member, std::move(bytes));
+}
+
+void Room::tell(Member& member, std::string bytes) {
+  const std::uint64_t after = member.log->log.end_position();
+  // Behind held replies a new one waits too, or it would overtake them.
+  if (!member.held.empty() || member.feed->push_reply(after, bytes) == PushResult::full)
+    member.held.push_back(HeldReply{after, std::move(bytes)});
+  told_.push_back(member.id);
+}
+
+bool Room::release_held(Member& member) {
+  std::size_t released = 0;
+  while (released < member.held.size() &&
+         member.feed->push_reply(member.held[released].after, member.held[released].bytes) !=
+             PushResult::full)
+    ++released;
+  member.held.erase(member.held.begin(),
+                    member.held.begin() + static_cast<std::ptrdiff_t>(released));
+  return member.held.size() <= max_held_replies;
+}
+
 void Room::deliver() {
-  log_.publish();
-  const std::uint64_t end = log_.end_position();
-  forget_unreplayable_history(end);
   std::vector<MemberId> laggards;
-  for (auto& [id, member] : members_) {
-    if (end - member.outbox->delivered() > limits_.outbox_bytes) {
+  publish(laggards);
+  std::vector<MemberId> still_holding;
+  for (const MemberId id : told_) {
+    const auto it = members_.find(id);
+    if (it == members_.end()) continue;
+    if (!release_held(it->second)) {
       laggards.push_back(id);
-    } else {
-      member.outbox->notify();
+      continue;
+    }
+    if (it->second.feed->notify()) counters_.wakeups.fetch_add(1, std::memory_order_relaxed);
+    if (!it->second.held.empty()) still_holding.push_back(id);  // looked at again next pass
+  }
+  told_ = std::move(still_holding);
+  while (!laggards.empty()) {
+    for (const MemberId id : laggards) {
+      if (members_.contains(id)) evict_slow_consumer(id);
+    }
+    laggards.clear();
+    // The eviction notices are traffic too: publish them to everyone left.
+    publish(laggards);
+  }
+}
+
+void Room::publish(std::vector<MemberId>& laggards) {
+  for (const auto& log : logs_) {
+    log->log.publish();
+    forget_unreplayable_history(*log);
+    const std::uint64_t end = log->log.end_position();
+    // Nothing new in this format: none of its readers has anything to be woken for.
+    if (end == log->notified_end) continue;
+    log->notified_end = end;
+    for (const auto& [id, feed] : log->readers) {
+      if (end - feed->delivered() > limits_.outbox_bytes) {
+        laggards.push_back(id);
+      } else if (feed->notify()) {
+        counters_.wakeups.fetch_add(1, std::memory_order_relaxed);
+      }
     }
   }
-  if (laggards.empty()) return;
-  for (MemberId id : laggards) evict_slow_consumer(id);
-  // The eviction notices are traffic too: make them visible to everyone left.
-  log_.publish();
-  for (auto& [id, member] : members_) member.outbox->notify();
 }
 
 void Room::evict_slow_consumer(MemberId id) {
   const auto it = members_.find(id);
-  it->second.outbox->evict(Farewell::too_slow);
-  announce_membership(it->second.name, "left (too slow)");
-  members_.erase(it);
-  counters_.members.store(members_.size());
+  it->second.feed->evict(Farewell::too_slow);
+  announce(record::Left{it->second.name, LeaveReason::too_slow, {}});
+  remove(it);
   counters_.evicted_slow.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Room::announce_membership(std::string_view name, std::string_view what) {
+void Room::announce(const Record& record) {
   if (members_.size() > limits_.notice_limit) return;
-  log_.append({"* ", name, " ", what, "\n"});
+  apply(record);
 }
 
-void Room::remember_message(std::uint64_t start) {
-  if (limits_.history == 0) return;
-  history_.push_back(start);
-  // The pin follows once per batch, in forget_unreplayable_history: not per message.
-  if (history_.size() > limits_.history) history_.pop_front();
+void Room::remove(Members::iterator it) {
+  FormatLog* log = it->second.log;
+  const std::size_t slot = it->second.slot;
+  if (slot + 1 != log->readers.size()) {
+    log->readers[slot] = log->readers.back();
+    members_.find(log->readers[slot].first)->second.slot = slot;
+  }
+  log->readers.pop_back();
+  members_.erase(it);
+  counters_.members.store(members_.size());
+  if (log->readers.empty()) {
+    // Nobody reads this format here any more: stop rendering it. Feeds still flushing keep the
+    // chunks they read alive on their own.
+    std::erase_if(logs_, [log](const auto& owned) { return owned.get() == log; });
+  }
+}
+
+Room::FormatLog& Room::log_for(const WireFormat& format) {
+  for (const auto& log : logs_) {
+    if (&log->format == &format) return *log;
+  }
+  auto& log = *logs_.emplace_back(std::make_unique<FormatLog>(format));
+  // Only a log that keeps history pins its chunks; without one, they would never be freed.
+  if (limits_.history == 0) return log;
+  log.history_pin = log.log.end_cursor();
+  for (const Spoken& spoken : spoken_) {
+    const Record record = spoken.action ? Record(record::Action{spoken.from, spoken.text})
+                                        : Record(record::Message{spoken.from, spoken.text});
+    if (!render(format, record, scratch_)) continue;
+    log.history.push_back(log.log.end_position());
+    log.log.append({scratch_});
+  }
+  return log;
 }
 
 // Lets go of log chunks that only messages too old to replay still needed.
-void Room::forget_unreplayable_history(std::uint64_t end) {
+void Room::forget_unreplayable_history(FormatLog& log) {
   if (limits_.history == 0) return;
+  const std::uint64_t end = log.log.end_position();
   // A newcomer is never replayed more than half an outbox, so nothing older is worth keeping —
   // not even the notices that pile up after the last message.
   const std::uint64_t keep_from =
       end > limits_.outbox_bytes / 2 ? end - limits_.outbox_bytes / 2 : 0;
-  while (!history_.empty() && history_.front() < keep_from) history_.pop_front();
-  history_pin_ = log_.cursor_at(history_.empty() ? end : history_.front(), history_pin_);
+  while (!log.history.empty() && log.history.front() < keep_from) log.history.pop_front();
+  log.history_pin =
+      log.log.cursor_at(log.history.empty() ? end : log.history.front(), log.history_pin);
 }
 
-std::pair<LogCursor, std::size_t> Room::history_for_newcomer() const {
-  const std::uint64_t end = log_.end_position();
+std::pair<LogCursor, std::size_t> Room::history_for_newcomer(const FormatLog& log) const {
+  const std::uint64_t end = log.log.end_position();
   // Never replay so much that the newcomer starts out half-way to being too slow.
   const std::uint64_t budget = limits_.outbox_bytes / 2;
   std::size_t replayed = 0;
-  for (auto it = history_.rbegin(); it != history_.rend() && end - *it <= budget; ++it) ++replayed;
-  if (replayed == 0) return {log_.end_cursor(), 0};
-  return {log_.cursor_at(history_[history_.size() - replayed], history_pin_), replayed};
+  for (auto it = log.history.rbegin(); it != log.history.rend() && end - *it <= budget; ++it)
+    ++replayed;
+  if (replayed == 0) return {log.log.end_cursor(), 0};
+  return {log.log.cursor_at(log.history[log.history.size() - replayed], log.history_pin), replayed};
 }
 
 }  // namespace chatd::actors

@@ -1,8 +1,10 @@
-// Room: the actor that owns a chat room's membership, its message order and its history.
+// Room: the actor that owns a chat room's membership, its order and its history.
 //
-// One coroutine (run()) handles one event at a time from the inbox, so membership needs no lock
-// and every member sees the room's traffic in one total order: the order of the room log.
-// Members are anything with an Outbox; the room never touches a socket.
+// One coroutine (run()) handles one event at a time from the inbox, so membership needs no lock.
+// Whatever the room decides happened is a typed record (record.hpp), and every record of room
+// traffic passes one apply path, apply(), which gives it its place in the room's order: its
+// place in the room's log for each wire format in use here. Members are anything with a
+// Subscription; the room never touches a socket and writes no protocol text itself.
 #pragma once
 
 #include <atomic>
@@ -14,11 +16,15 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "actors/member_id.hpp"
-#include "actors/outbox.hpp"
+#include "actors/record.hpp"
 #include "actors/room_event.hpp"
 #include "actors/room_log.hpp"
+#include "actors/subscription.hpp"
+#include "actors/wire_format.hpp"
 
 namespace chatd::actors {
 
@@ -40,6 +46,8 @@ struct RoomCounters {
   std::atomic<std::size_t> members{0};
   std::atomic<std::uint64_t> messages{0};
   std::atomic<std::uint64_t> evicted_slow{0};
+  // Writers really woken (a post to their strand), not counting the checks that found them awake.
+  std::atomic<std::uint64_t> wakeups{0};
 };
 
 class Room {
@@ -58,40 +66,86 @@ class Room {
   const RoomLimits& limits() const noexcept { return limits_; }
 
   // The actor. co_spawn it on the room's executor; it ends after a Stop event or inbox close,
-  // having closed every member's outbox.
+  // having closed every member's feed.
   boost::asio::awaitable<void> run();
 
  private:
-  struct Member {
-    std::string name;
-    std::shared_ptr<Outbox> outbox;
+  // The room's log in one wire format, kept while members read it: a record is rendered once
+  // per format in use, never once per member.
+  struct FormatLog {
+    explicit FormatLog(const WireFormat& wire) : format(wire) {}
+    const WireFormat& format;
+    RoomLog log;
+    std::deque<std::uint64_t> history;  // log positions of the messages a newcomer is replayed
+    LogCursor history_pin;              // keeps their bytes alive
+    std::vector<std::pair<MemberId, Subscription*>> readers;
+    std::uint64_t notified_end = 0;  // the log's end when its readers were last notified
   };
+  struct HeldReply {
+    std::uint64_t after;
+    std::string bytes;
+  };
+  struct Member {
+    MemberId id;
+    std::string name;
+    std::shared_ptr<Subscription> feed;
+    FormatLog* log;
+    std::size_t slot;             // index in log->readers
+    std::vector<HeldReply> held;  // replies its lane had no room for yet
+  };
+  // A recent message as the room's own record, so a format that arrives later (or again, after
+  // the room emptied) starts with the same history.
+  struct Spoken {
+    std::string from;
+    std::string text;
+    bool action;
+  };
+  using Members = boost::unordered_flat_map<MemberId, Member, std::hash<MemberId>>;
 
   void handle(RoomEvent event);
   void on(Join& join);
   void on(Leave& leave);
   void on(Say& say);
+  void on(Act& act);
   void on(Rename& rename);
   void on(Who& who);
+  void on(Tell& tell);
   void on(Stop& stop);
-  // After each batch of events: publish the log, wake sleeping writers, evict laggards.
+
+  // The apply path: every record of room traffic enters the room's order here.
+  void apply(const Record& record);
+  // A record for one member alone, rendered in its format, in its place in its stream.
+  void tell(Member& member, const Record& record);
+  void tell(Member& member, std::string bytes);
+  // Renders into `out`; false (logged) when the format fails, so only its members miss it.
+  bool render(const WireFormat& format, const Record& record, std::string& out);
+  void remember_spoken(const Record& record);
+
+  // After each batch: publish the logs, wake the writers that have something new, hand over
+  // held replies, evict laggards.
   void deliver();
+  // Publishes every log; wakes the readers of those that grew, or lists them as laggards.
+  void publish(std::vector<MemberId>& laggards);
+  bool release_held(Member& member);
   void evict_slow_consumer(MemberId id);
   // Join and leave notices, unless the room is too big for them to be worth N² lines.
-  void announce_membership(std::string_view name, std::string_view what);
-  void remember_message(std::uint64_t start);
-  void forget_unreplayable_history(std::uint64_t end);
+  void announce(const Record& record);
+  void remove(Members::iterator it);
+
+  FormatLog& log_for(const WireFormat& format);
+  void forget_unreplayable_history(FormatLog& log);
   // Where a newcomer starts reading, and how many history messages that replays.
-  std::pair<LogCursor, std::size_t> history_for_newcomer() const;
+  std::pair<LogCursor, std::size_t> history_for_newcomer(const FormatLog& log) const;
 
   std::string name_;
   RoomLimits limits_;
   RoomInbox inbox_;
-  RoomLog log_;
-  boost::unordered_flat_map<MemberId, Member, std::hash<MemberId>> members_;
-  // Log positions of the last `history` messages; the cursor keeps their bytes alive.
-  std::deque<std::uint64_t> history_;
-  LogCursor history_pin_;
+  Members members_;
+  std::vector<std::unique_ptr<FormatLog>> logs_;
+  std::deque<Spoken> spoken_;  // the last `history` messages, at most half an outbox of text
+  std::size_t spoken_bytes_ = 0;
+  std::vector<MemberId> told_;  // members with replies since the last delivery pass
+  std::string scratch_;         // one rendering at a time
   bool stopping_ = false;
   RoomCounters counters_;
 };

@@ -1,11 +1,12 @@
 // Rooms by name, created on demand; see room_directory.hpp.
 #include "actors/room_directory.hpp"
 
-#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
-#include <cctype>
+
+#include "base/ascii.hpp"
+#include "base/log.hpp"
 
 namespace chatd::actors {
 
@@ -15,18 +16,10 @@ RoomDirectory::RoomDirectory(asio::io_context::executor_type pool, RoomLimits li
                              std::function<void()> on_room_finished)
     : pool_(pool), limits_(limits), on_room_finished_(std::move(on_room_finished)) {}
 
-std::string RoomDirectory::key(std::string_view name) {
-  std::string folded(name);
-  std::transform(folded.begin(), folded.end(), folded.begin(), [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  });
-  return folded;
-}
-
 std::shared_ptr<Room> RoomDirectory::enter(std::string_view name) {
   std::lock_guard lock(mutex_);
   if (stopped_) return nullptr;
-  Entry& entry = rooms_[key(name)];
+  Entry& entry = rooms_[base::folded(name)];
   if (!entry.room) entry.room = start_room(std::string(name));
   ++entry.members;
   return entry.room;
@@ -44,7 +37,7 @@ void RoomDirectory::exit(const std::shared_ptr<Room>& room) {
   std::shared_ptr<Room> emptied;
   {
     std::lock_guard lock(mutex_);
-    const auto it = rooms_.find(key(room->name()));
+    const auto it = rooms_.find(base::folded(room->name()));
     if (it == rooms_.end() || it->second.room != room) return;
     if (--it->second.members > 0 || it->first == lobby) return;
     // Nobody holds this room any more, so no Join can race with its end.
@@ -54,15 +47,12 @@ void RoomDirectory::exit(const std::shared_ptr<Room>& room) {
   send_stop(emptied);
 }
 
-std::string RoomDirectory::describe() const {
+std::vector<RoomSummary> RoomDirectory::list() const {
   std::lock_guard lock(mutex_);
-  std::string text = "* rooms:";
-  const char* separator = " ";
-  for (const auto& [name, entry] : rooms_) {
-    text += separator + entry.room->name() + " (" + std::to_string(entry.members) + ")";
-    separator = ", ";
-  }
-  return text + "\n";
+  std::vector<RoomSummary> rooms;
+  rooms.reserve(rooms_.size());
+  for (const auto& [key, entry] : rooms_) rooms.push_back({entry.room->name(), entry.members});
+  return rooms;
 }
 
 void RoomDirectory::stop() {
@@ -81,7 +71,9 @@ std::shared_ptr<Room> RoomDirectory::start_room(std::string name) {
   running_.fetch_add(1);
   asio::co_spawn(
       strand, [room]() -> asio::awaitable<void> { co_await room->run(); },
-      [self = shared_from_this()](std::exception_ptr) {
+      [self = shared_from_this(), name = room->name()](std::exception_ptr error) {
+        // A room that throws is a bug: say so, and still count it as finished.
+        base::log_escape("room " + name)(error);
         self->running_.fetch_sub(1);
         if (self->on_room_finished_) self->on_room_finished_();
       });

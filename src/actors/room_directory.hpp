@@ -2,7 +2,7 @@
 // first entry and stops it when its last member has left — except the lobby, which everybody
 // starts in and which keeps its history.
 //
-// Any thread; a mutex guards the map because only /join, /rooms, connects and disconnects use
+// Any thread; a mutex guards the map because only joins, /rooms, connects and disconnects use
 // it. The hot path never does: a member's messages go straight to its room's inbox.
 #pragma once
 
@@ -14,10 +14,17 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/room.hpp"
 
 namespace chatd::actors {
+
+// One line of a /rooms answer.
+struct RoomSummary {
+  std::string name;
+  std::size_t members = 0;
+};
 
 // Create with std::make_shared: running rooms keep the directory alive until they end.
 class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
@@ -36,8 +43,8 @@ class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
   std::shared_ptr<Room> open_lobby();
   // The caller is no longer a member (it has sent its Leave).
   void exit(const std::shared_ptr<Room>& room);
-  // "* rooms: lobby (3), rust (1)", sorted by name.
-  std::string describe() const;
+  // Every room and its member count, sorted by name (ignoring case).
+  std::vector<RoomSummary> list() const;
   // Stops every room; later enter() calls return null.
   void stop();
   // Room actors still running.
@@ -49,7 +56,6 @@ class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
     std::size_t members = 0;
   };
 
-  static std::string key(std::string_view name);
   std::shared_ptr<Room> start_room(std::string name);
   static void send_stop(const std::shared_ptr<Room>& room);
 
@@ -59,7 +65,7 @@ class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
   std::atomic<std::size_t> running_{0};
 
   mutable std::mutex mutex_;
-  std::map<std::string, Entry> rooms_;  // guarded by mutex_
+  std::map<std::string, Entry> rooms_;  // by folded name; guarded by mutex_
   bool stopped_ = false;                // guarded by mutex_
 };
 

@@ -3,40 +3,45 @@
 #pragma once
 
 #include <boost/asio/experimental/concurrent_channel.hpp>
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <variant>
 
 #include "actors/member_id.hpp"
-#include "actors/outbox.hpp"
+#include "actors/record.hpp"
+#include "actors/safe_text.hpp"
+#include "actors/subscription.hpp"
+#include "actors/wire_format.hpp"
 
 namespace chatd::actors {
 
-// A member arrives; `name` prefixes its messages (`name:text`). It first receives the room's
-// recent history, then live traffic.
+// A member arrives, known as `name`, and reads the room through `feed` in `format` (which must
+// outlive the room). It first receives the room's recent history, then live traffic.
 struct Join {
   MemberId id;
   std::string name;
-  std::shared_ptr<Outbox> outbox;
+  std::shared_ptr<Subscription> feed;
+  const WireFormat* format = nullptr;
 };
 
-// A member goes (`reason` ends up in "* NAME left (reason)"); what was already meant for it is
-// still flushed to it.
+// A member goes; what was already meant for it is still flushed to it.
 struct Leave {
   MemberId id;
-  std::string reason;
+  LeaveReason reason = LeaveReason::closed;
+  std::string detail;
 };
 
-// A member says `text` (already checked and made safe by its session) to the room, as plain
-// messages ("name:text") or as an action ("* name text", from /me). Plain text may hold several
-// messages separated by '\n' — everything one read brought in — so that a busy sender costs the
-// room one event per read, not one per line.
-enum class SayKind : std::uint8_t { message, action };
+// A member says lines to the room: everything one read brought in, so that a busy sender costs
+// the room one event per read, not one per line.
 struct Say {
   MemberId id;
-  std::string text;
-  SayKind kind = SayKind::message;
+  SafeLines lines;
+};
+
+// A member acts (/me).
+struct Act {
+  MemberId id;
+  SafeText text;
 };
 
 // A member is known by a new name from now on (uniqueness is checked before it gets here).
@@ -50,10 +55,17 @@ struct Who {
   MemberId id;
 };
 
+// Bytes for one member alone, already rendered by its door (an error, a help text), to keep
+// their place after everything the member's earlier events caused.
+struct Tell {
+  MemberId id;
+  std::string bytes;
+};
+
 // The room flushes every member and ends.
 struct Stop {};
 
-using RoomEvent = std::variant<Join, Leave, Say, Rename, Who, Stop>;
+using RoomEvent = std::variant<Join, Leave, Say, Act, Rename, Who, Tell, Stop>;
 
 // Thread-safe: sessions on any strand send, the room strand receives.
 using RoomInbox =

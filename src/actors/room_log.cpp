@@ -11,7 +11,9 @@ LogChunk::LogChunk(std::uint64_t base, std::size_t capacity)
   live_.fetch_add(1, std::memory_order_relaxed);
 }
 
-LogChunk::~LogChunk() { live_.fetch_sub(1, std::memory_order_relaxed); }
+LogChunk::~LogChunk() {
+  live_.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void intrusive_ptr_add_ref(LogChunk* chunk) noexcept {
   chunk->references_.fetch_add(1, std::memory_order_relaxed);

@@ -9,10 +9,10 @@
 #pragma once
 
 #include <atomic>
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <memory>
 #include <string_view>
 
@@ -68,8 +68,7 @@ class LogCursor {
   friend class RoomLog;
 
   LogCursor() = default;
-  LogCursor(ChunkPtr chunk, std::size_t offset)
-      : chunk_(std::move(chunk)), offset_(offset) {}
+  LogCursor(ChunkPtr chunk, std::size_t offset) : chunk_(std::move(chunk)), offset_(offset) {}
 
   bool valid() const noexcept { return chunk_ != nullptr; }
   std::uint64_t position() const noexcept { return chunk_->base() + offset_; }

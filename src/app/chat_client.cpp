@@ -28,8 +28,8 @@
 #include <utility>
 #include <variant>
 
-#include "net/line_framer.hpp"
-#include "net/safe_text.hpp"
+#include "net/line/line_framer.hpp"
+#include "actors/safe_text.hpp"
 
 namespace chatd::app {
 namespace {
@@ -132,7 +132,7 @@ void append_printable_lines(std::string& out, std::string_view lines, bool is_te
     if (is_terminal && line.starts_with("* ")) style = notice_style;
     if (is_terminal && line.starts_with("! ")) style = error_style;
     out.append(style);
-    net::append_neutralized(out, line);
+    actors::append_neutralized(out, line);
     if (!style.empty()) out.append(reset_style);
     out.push_back('\n');
     lines.remove_prefix(std::min(end + 1, lines.size()));
@@ -184,7 +184,7 @@ asio::awaitable<ServerEnd> print_server_lines(tcp::socket& socket, std::string& 
 asio::awaitable<InputEnd> send_input_lines(asio::posix::stream_descriptor& input,
                                            tcp::socket& socket, std::size_t max_input_line,
                                            int error_fd) {
-  net::LineFramer framer(max_input_line);
+  net::line::LineFramer framer(max_input_line);
   std::array<char, 16 * 1024> chunk{};
   std::string outgoing;  // the lines framed from one chunk, sent with one write
   std::optional<InputEnd> quitting;
@@ -199,9 +199,9 @@ asio::awaitable<InputEnd> send_input_lines(asio::posix::stream_descriptor& input
     // At end of input, a "\n" completes an unterminated last line (or makes an ignored empty one).
     const std::span<const char> bytes =
         input_ended ? std::span<const char>("\n", 1) : std::span<const char>(chunk.data(), size);
-    framer.feed(bytes, [&](net::FrameKind kind, std::string_view line) {
+    framer.feed(bytes, [&](net::line::FrameKind kind, std::string_view line) {
       if (quitting) return;  // nothing after `quit` or "/quit" is sent
-      if (kind == net::FrameKind::too_long) {
+      if (kind == net::line::FrameKind::too_long) {
         report(error_fd,
                "input line longer than " + std::to_string(max_input_line) + " bytes not sent");
         return;

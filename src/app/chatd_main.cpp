@@ -19,7 +19,8 @@
 #include <vector>
 
 #include "app/server_flags.hpp"
-#include "net/log.hpp"
+#include "base/log.hpp"
+#include "net/line/line_door.hpp"
 #include "net/server.hpp"
 
 namespace asio = boost::asio;
@@ -34,14 +35,14 @@ asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Serv
   asio::signal_set signals(io, SIGINT, SIGTERM);
   auto [ec, signal] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
   if (ec) co_return;
-  chatd::net::log_line(std::string("shutting down (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+  chatd::base::log_line(std::string("shutting down (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
                        "), " + std::to_string(server.live_sessions()) + " clients");
   server.stop();
   asio::steady_timer deadline(io, drain_deadline);
   const auto outcome =
       co_await (server.wait_drained() || deadline.async_wait(asio::as_tuple(asio::use_awaitable)) ||
                 signals.async_wait(asio::as_tuple(asio::use_awaitable)));
-  if (outcome.index() != 0) chatd::net::log_line("drain deadline passed; closing the rest");
+  if (outcome.index() != 0) chatd::base::log_line("drain deadline passed; closing the rest");
   io.stop();
 }
 
@@ -68,30 +69,37 @@ int main(int argc, char** argv) {
     return exit_now->status;
   }
   const auto& flags = std::get<chatd::app::ServerFlags>(parsed);
-  chatd::net::set_logging(!flags.quiet);
+  chatd::base::set_logging(!flags.quiet);
   const rlim_t descriptors = raise_descriptor_limit();
 
   asio::io_context io(static_cast<int>(flags.threads));
+  // Every way into the chat: adding a door is adding a line here.
+  std::vector<chatd::net::Door> doors;
+  doors.push_back(chatd::net::line::line_door(flags.line));
   std::optional<chatd::net::Server> server;
   try {
-    server.emplace(io, flags.server);
-  } catch (const boost::system::system_error& e) {
-    std::cerr << "chatd: cannot listen on " << flags.server.endpoint << ": " << e.code().message()
-              << "\n";
+    server.emplace(io, flags.server, std::move(doors));
+  } catch (const chatd::net::DoorError& e) {
+    std::cerr << "chatd: cannot listen on " << e.endpoint << ": " << e.code().message() << " ("
+              << e.door_name << " door)\n";
     return 1;
   }
   server->start();
   // On a strand: its `||` must not race with itself across the pool's threads.
   asio::co_spawn(asio::make_strand(io), shut_down_on_signal(io, *server), asio::detached);
-  chatd::net::log_line("chatd listening on " + server->local_endpoint().address().to_string() +
-                       ":" + std::to_string(server->local_endpoint().port()) + " with " +
-                       std::to_string(flags.threads) + " threads, " + std::to_string(descriptors) +
-                       " file descriptors");
+  std::string listening;
+  for (const auto& endpoint : server->local_endpoints()) {
+    listening += (listening.empty() ? "" : ", ") + endpoint.address().to_string() + ":" +
+                 std::to_string(endpoint.port());
+  }
+  chatd::base::log_line("chatd listening on " + listening + " with " +
+                        std::to_string(flags.threads) + " threads, " +
+                        std::to_string(descriptors) + " file descriptors");
 
   std::vector<std::jthread> pool;
   for (unsigned i = 1; i < flags.threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   pool.clear();
-  chatd::net::log_line("chatd stopped");
+  chatd::base::log_line("chatd stopped");
   return 0;
 }

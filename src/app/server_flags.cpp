@@ -113,7 +113,7 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
     require(idle_timeout >= 0, "--idle-timeout must not be negative");
     require(max_clients >= 1, "--max-clients must be at least 1");
 
-    flags.server.endpoint = {address, static_cast<unsigned short>(port)};
+    flags.line = {address, static_cast<unsigned short>(port)};
     flags.server.room.history = static_cast<std::size_t>(history);
     flags.server.room.notice_limit = static_cast<std::size_t>(notice_limit);
     flags.server.session.rate = rate;

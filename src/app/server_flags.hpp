@@ -2,6 +2,7 @@
 // with a message a person can act on.
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
 #include <string>
 #include <variant>
@@ -13,6 +14,8 @@ namespace chatd::app {
 
 struct ServerFlags {
   net::ServerOptions server;
+  // Where the line door listens.
+  boost::asio::ip::tcp::endpoint line{boost::asio::ip::address_v4::loopback(), 9999};
   unsigned threads = 1;
   bool quiet = false;
 };

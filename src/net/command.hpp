@@ -1,53 +1,42 @@
-// What a client's line asks for: a message, or one of the slash commands. Pure parsing, no
-// state, so it can be fuzzed and tested on its own.
+// What a client can do, whatever door it came through: one typed command each. A door parses
+// its own syntax into these and dispatches them with std::visit over an overload set, so a
+// command nobody handles does not compile.
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <variant>
+
+#include "actors/safe_text.hpp"
 
 namespace chatd::net {
 
 namespace command {
-struct Message {
-  std::string text;
-};  // plain line, or "//text" meaning "/text"
+struct Say {
+  actors::SafeLines lines;
+};
+struct Me {
+  actors::SafeText text;
+};
 struct Nick {
   std::string name;
-};              // "/nick NAME"
-struct Who {};  // "/who"
-struct Me {
-  std::string action;
-};  // "/me TEXT"
-struct JoinRoom {
+};
+struct Who {};
+struct Join {
   std::string room;
-};                // "/join ROOM"
-struct Rooms {};  // "/rooms"
-struct Help {};   // "/help"
+};
+struct Rooms {};
+struct Help {};
 struct Quit {
-  std::string reason;
-};  // "/quit [reason]"
-struct Unknown {
-  std::string name;
-};  // "/x ..." for any other x
-struct Malformed {
-  std::string error;
-};  // a known command used wrongly; `error` says how
+  actors::SafeText reason;
+};
 }  // namespace command
 
-using Command = std::variant<command::Message, command::Nick, command::Who, command::Me,
-                             command::JoinRoom, command::Rooms, command::Help, command::Quit,
-                             command::Unknown, command::Malformed>;
-
-// `line` is one framed line without its terminator, not empty.
-Command parse_command(std::string_view line);
+using Command = std::variant<command::Say, command::Me, command::Nick, command::Who, command::Join,
+                             command::Rooms, command::Help, command::Quit>;
 
 // Nicknames: 1–32 of letters, digits and _ - [ ] { } | ^ `, not starting with a digit or '-'.
 bool is_valid_nickname(std::string_view name);
 // Room names follow the same rules as nicknames.
 bool is_valid_room_name(std::string_view name);
-
-// One line per command, for /help.
-std::string_view help_text();
 
 }  // namespace chatd::net

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <string>
 
-#include "net/log.hpp"
+#include "base/log.hpp"
 
 namespace chatd::net {
 
@@ -39,14 +39,14 @@ asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, asio::io_context::
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (is_resource_shortage(ec)) {
       // Log the first failure only: a server at its limit must not flood its own log.
-      if (!short_of_resources) log_line("accept paused: " + ec.message());
+      if (!short_of_resources) base::log_line("accept paused: " + ec.message());
       short_of_resources = true;
       pause.expires_after(shortage_pause);
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
     if (ec) continue;  // e.g. the client reset before we accepted it: nothing to do
-    if (short_of_resources) log_line("accepting again");
+    if (short_of_resources) base::log_line("accepting again");
     short_of_resources = false;
     on_client(std::move(socket));
   }

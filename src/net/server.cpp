@@ -1,16 +1,15 @@
-// Server: the room, the listener and the sessions on one io_context; see server.hpp.
+// Server: the rooms, the doors and the connections on one io_context; see server.hpp.
 #include "net/server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <exception>
 #include <string>
 
+#include "base/log.hpp"
 #include "net/listener.hpp"
-#include "net/log.hpp"
+#include "net/peer_name.hpp"
 
 namespace chatd::net {
 
@@ -20,35 +19,40 @@ using asio::ip::tcp;
 namespace {
 const boost::system::error_code no_error;
 
-// Completion handler for spawned coroutines: an escaped exception is a bug in one session (or
-// the room) and is logged, not allowed to take the whole server down.
-auto log_escape(std::string what) {
-  return [what = std::move(what)](std::exception_ptr error) {
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      log_line(what + " failed: " + e.what());
-    }
-  };
+tcp::acceptor listen_on(const Door& door, asio::strand<asio::io_context::executor_type> strand) {
+  tcp::acceptor acceptor(strand);
+  boost::system::error_code ec;
+  acceptor.open(door.endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(door.endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw DoorError(door, ec);
+  return acceptor;
+}
+
+// Best effort, without waiting: the client is refused either way.
+void refuse(tcp::socket& socket, std::string_view why) {
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(why), ignored);
 }
 }  // namespace
 
-Server::State::State(asio::io_context& io_context, ServerOptions server_options)
+Server::State::State(asio::io_context& io_context, ServerOptions server_options,
+                     std::vector<Door> doors)
     : io(io_context),
       options(std::move(server_options)),
       accept_strand(asio::make_strand(io.get_executor())),
-      acceptor(accept_strand),
       context(std::make_shared<SessionContext>()),
       drained(io.get_executor(), 1) {
-  acceptor.open(options.endpoint.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
-  acceptor.bind(options.endpoint);
-  acceptor.listen(asio::socket_base::max_listen_connections);
+  for (Door& door : doors) {
+    auto acceptor = listen_on(door, accept_strand);
+    listeners.push_back(Listener{std::move(door), std::move(acceptor)});
+  }
 }
 
-Server::Server(asio::io_context& io, ServerOptions options)
-    : state_(std::make_shared<State>(io, std::move(options))) {
+Server::Server(asio::io_context& io, ServerOptions options, std::vector<Door> doors)
+    : state_(std::make_shared<State>(io, std::move(options), std::move(doors))) {
   // The rooms report their end through a weak pointer: they may outlive the server's state.
   std::weak_ptr<State> weak = state_;
   state_->context->rooms =
@@ -62,48 +66,44 @@ Server::Server(asio::io_context& io, ServerOptions options)
   state_->lobby = state_->context->rooms->open_lobby();
 }
 
-tcp::endpoint Server::local_endpoint() const {
-  return state_->acceptor.local_endpoint();
+std::vector<tcp::endpoint> Server::local_endpoints() const {
+  std::vector<tcp::endpoint> endpoints;
+  for (const Listener& listener : state_->listeners)
+    endpoints.push_back(listener.acceptor.local_endpoint());
+  return endpoints;
 }
 
 void Server::start() {
   auto state = state_;
-  asio::co_spawn(
-      state->accept_strand,
-      [state]() -> asio::awaitable<void> {
-        // A named handler: a capturing lambda temporary inside a co_await statement is
-        // destroyed twice by g++ 12.
-        ClientHandler start_session = [state](tcp::socket socket) {
-          State::start_session(state, std::move(socket));
-        };
-        co_await accept_clients(state->acceptor, state->io.get_executor(),
-                                std::move(start_session));
-      },
-      log_escape("listener"));
+  for (Listener& listener : state->listeners) {
+    Listener* door = &listener;  // lives in state, which the loop holds
+    asio::co_spawn(
+        state->accept_strand,
+        [state, door]() -> asio::awaitable<void> {
+          // A named handler: a capturing lambda temporary inside a co_await statement is
+          // destroyed twice by g++ 12.
+          ClientHandler start_session = [state, door](tcp::socket socket) {
+            State::start_session(state, door->door, std::move(socket));
+          };
+          co_await accept_clients(door->acceptor, state->io.get_executor(),
+                                  std::move(start_session));
+        },
+        base::log_escape(listener.door.name + " listener"));
+  }
 }
 
-namespace {
-// Best effort, without waiting: the client is refused either way.
-void refuse(tcp::socket& socket, std::string_view why) {
-  boost::system::error_code ignored;
-  socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(why), ignored);
-}
-}  // namespace
-
-void Server::State::start_session(std::shared_ptr<State> state, tcp::socket socket) {
+void Server::State::start_session(std::shared_ptr<State> state, const Door& door,
+                                  tcp::socket socket) {
   if (state->sessions.load() >= state->options.max_clients) {
     refuse(socket, "! server full\n");
     boost::system::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
-    if (!ec)
-      log_line(peer.address().to_string() + ":" + std::to_string(peer.port()) +
-               " refused (server full)");
+    if (!ec) base::log_line(peer_name(peer) + " refused (server full)");
     return;
   }
   const actors::MemberId id{state->next_member++};
   state->sessions.fetch_add(1);
-  // Released when the session's last coroutine lets go of it.
+  // Released when the connection's last coroutine lets go of it.
   SessionGuard guard(nullptr, [state](void*) {
     state->sessions.fetch_sub(1);
     state->finished_one();
@@ -111,11 +111,9 @@ void Server::State::start_session(std::shared_ptr<State> state, tcp::socket sock
   const auto executor = socket.get_executor();
   asio::co_spawn(
       executor,
-      [context = std::shared_ptr<const SessionContext>(state->context), socket = std::move(socket),
-       id, guard = std::move(guard)]() mutable -> asio::awaitable<void> {
-        co_await run_session(std::move(socket), id, context, std::move(guard));
-      },
-      log_escape("session"));
+      door.serve(std::move(socket), id, std::shared_ptr<const SessionContext>(state->context),
+                 std::move(guard)),
+      base::log_escape(door.name + " session"));
 }
 
 void Server::State::finished_one() {
@@ -128,7 +126,7 @@ void Server::stop() {
   auto state = state_;
   asio::post(state->accept_strand, [state] {
     boost::system::error_code ignored;
-    state->acceptor.close(ignored);
+    for (Listener& listener : state->listeners) listener.acceptor.close(ignored);
   });
   state->context->rooms->stop();
   state->finished_one();

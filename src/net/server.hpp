@@ -1,7 +1,8 @@
-// Server: wires the room directory, the listener and the sessions together on an io_context.
+// Server: wires the room directory, the doors' listeners and the connections together on an
+// io_context.
 //
 // Shutdown is two-phase: stop() stops accepting and tells every room to stop, which makes every
-// session flush what it owes (bounded by its flush deadline) and close. Whoever owns the
+// connection flush what it owes (bounded by its flush deadline) and close. Whoever owns the
 // io_context may then force the rest with io_context::stop() after its own deadline.
 #pragma once
 
@@ -14,33 +15,34 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "actors/room.hpp"
-#include "net/session.hpp"
+#include "net/door.hpp"
+#include "net/session_context.hpp"
 
 namespace chatd::net {
 
 struct ServerOptions {
-  boost::asio::ip::tcp::endpoint endpoint{boost::asio::ip::address_v4::loopback(), 9999};
   SessionLimits session;
   actors::RoomLimits room;
-  // Client number max_clients + 1 is told "! server full" and closed.
+  // Connection number max_clients + 1, whatever its door, is told "! server full" and closed.
   std::size_t max_clients = 10000;
 };
 
 class Server {
  public:
-  // Binds and listens at once, so a port in use is reported before anything runs.
-  // Throws boost::system::system_error on failure.
-  Server(boost::asio::io_context& io, ServerOptions options);
+  // Binds and listens on every door at once, so a port in use is reported before anything runs.
+  // Throws DoorError on failure.
+  Server(boost::asio::io_context& io, ServerOptions options, std::vector<Door> doors);
 
-  // The address actually bound (port 0 in the options picks a free port).
-  boost::asio::ip::tcp::endpoint local_endpoint() const;
-  // Spawns the accept loop (rooms start on demand). Call once.
+  // The address each door actually bound (port 0 picks a free port), in the order given.
+  std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;
+  // Spawns the accept loops (rooms start on demand). Call once.
   void start();
   // any thread, any number of times: begins the graceful shutdown.
   void stop();
-  // Completes once every room and every session have finished after stop().
+  // Completes once every room and every connection have finished after stop().
   boost::asio::awaitable<void> wait_drained();
 
   // The lobby's counters (the room everybody starts in), for tests and logs.
@@ -48,14 +50,18 @@ class Server {
   std::size_t live_sessions() const noexcept { return state_->sessions.load(); }
 
  private:
+  struct Listener {
+    Door door;
+    boost::asio::ip::tcp::acceptor acceptor;
+  };
   // Everything the coroutines reach, shared so that it outlives whichever of them ends last.
   struct State {
-    State(boost::asio::io_context& io, ServerOptions options);
+    State(boost::asio::io_context& io, ServerOptions options, std::vector<Door> doors);
 
     boost::asio::io_context& io;
     ServerOptions options;
     boost::asio::strand<boost::asio::io_context::executor_type> accept_strand;
-    boost::asio::ip::tcp::acceptor acceptor;
+    std::vector<Listener> listeners;
     std::shared_ptr<SessionContext> context;
     // Held from start to stop so the lobby (and its history) lives as long as the server.
     std::shared_ptr<actors::Room> lobby;
@@ -65,11 +71,21 @@ class Server {
     // Capacity 1: one token says "everything has finished".
     boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> drained;
 
-    static void start_session(std::shared_ptr<State> state, boost::asio::ip::tcp::socket socket);
+    static void start_session(std::shared_ptr<State> state, const Door& door,
+                              boost::asio::ip::tcp::socket socket);
     void finished_one();
   };
 
   std::shared_ptr<State> state_;
+};
+
+// A door that could not listen: which one, where, and why.
+class DoorError : public boost::system::system_error {
+ public:
+  DoorError(const Door& door, boost::system::error_code ec)
+      : boost::system::system_error(ec), door_name(door.name), endpoint(door.endpoint) {}
+  std::string door_name;
+  boost::asio::ip::tcp::endpoint endpoint;
 };
 
 }  // namespace chatd::net

@@ -15,16 +15,30 @@ class TokenBucket {
   TokenBucket(double rate, double burst, Clock::time_point now)
       : rate_(rate), burst_(std::max(burst, 1.0)), tokens_(burst_), refilled_(now) {}
 
+  bool enabled() const noexcept { return rate_ > 0; }
   // Takes one token if there is one.
   bool try_take(Clock::time_point now) {
-    if (rate_ <= 0) return true;
+    if (!enabled()) return true;
     refill(now);
     if (tokens_ < 1.0) return false;
     tokens_ -= 1.0;
     return true;
   }
+  // True when a token could be taken now.
+  bool has_token(Clock::time_point now) {
+    if (!enabled()) return true;
+    refill(now);
+    return tokens_ >= 1.0;
+  }
+  // How long until a token can be taken (zero when one can now).
+  Clock::duration until_token(Clock::time_point now) {
+    if (has_token(now)) return Clock::duration::zero();
+    const std::chrono::duration<double> wait((1.0 - tokens_) / rate_);
+    return std::chrono::ceil<Clock::duration>(wait);
+  }
   // True when the bucket has refilled completely: the client has been calm for a while.
   bool full(Clock::time_point now) {
+    if (!enabled()) return true;
     refill(now);
     return tokens_ >= burst_;
   }

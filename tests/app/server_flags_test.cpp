@@ -20,8 +20,8 @@ ExitNow refused(const std::vector<std::string>& args) {
 
 TEST(ServerFlags, DefaultsMatchTheTutorialServer) {
   const ServerFlags flags = accepted({});
-  EXPECT_EQ(flags.server.endpoint.address().to_string(), "127.0.0.1");
-  EXPECT_EQ(flags.server.endpoint.port(), 9999);
+  EXPECT_EQ(flags.line.address().to_string(), "127.0.0.1");
+  EXPECT_EQ(flags.line.port(), 9999);
   EXPECT_EQ(flags.server.session.max_line, 4096u);
   EXPECT_EQ(flags.server.room.outbox_bytes, 8u << 20);
   EXPECT_GE(flags.threads, 1u);
@@ -48,8 +48,8 @@ TEST(ServerFlags, AcceptsTheChatFeatureFlags) {
 TEST(ServerFlags, AcceptsEveryFlagWithSizeSuffixes) {
   const ServerFlags flags = accepted({"--host", "0.0.0.0", "--port", "7000", "--threads", "4",
                                       "--max-line", "8K", "--outbox", "2M", "--quiet"});
-  EXPECT_EQ(flags.server.endpoint.address().to_string(), "0.0.0.0");
-  EXPECT_EQ(flags.server.endpoint.port(), 7000);
+  EXPECT_EQ(flags.line.address().to_string(), "0.0.0.0");
+  EXPECT_EQ(flags.line.port(), 7000);
   EXPECT_EQ(flags.threads, 4u);
   EXPECT_EQ(flags.server.session.max_line, 8192u);
   EXPECT_EQ(flags.server.room.outbox_bytes, 2u << 20);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "support/line_client.hpp"
+#include "net/line/line_door.hpp"
 #include "support/test_server.hpp"
 
 namespace chatd::test {
@@ -220,13 +221,14 @@ INSTANTIATE_TEST_SUITE_P(Threads, ChatServer, ::testing::Values(1u, 2u, 4u), thr
 TEST(ServerStartup, RefusesAPortAlreadyInUse) {
   TestServer first(1);
   boost::asio::io_context io;
-  net::ServerOptions options;
-  options.endpoint = {boost::asio::ip::address_v4::loopback(), first.port()};
+  std::vector<net::Door> doors;
+  doors.push_back(net::line::line_door({boost::asio::ip::address_v4::loopback(), first.port()}));
   try {
-    net::Server second(io, options);
+    net::Server second(io, net::ServerOptions{}, std::move(doors));
     FAIL() << "bound a port that is in use";
-  } catch (const boost::system::system_error& e) {
+  } catch (const net::DoorError& e) {
     EXPECT_EQ(e.code(), boost::asio::error::address_in_use);
+    EXPECT_EQ(e.door_name, "line");
   }
 }
 

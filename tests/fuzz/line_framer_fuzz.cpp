@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "net/line_framer.hpp"
+#include "net/line/line_framer.hpp"
 
 #include "fuzz_check.hpp"
 

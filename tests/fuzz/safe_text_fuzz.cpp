@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/safe_text.hpp"
+#include "actors/safe_text.hpp"
 
 #include "fuzz_check.hpp"
 

@@ -1,28 +1,44 @@
 // Embeds a Room in a test without sockets: a one-thread io_context the test drives by hand, and
-// fake members that are nothing but outboxes the test reads.
+// fake members that are nothing but feeds the test reads, rendered in the line door's format.
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
-#include "actors/outbox.hpp"
+#include "actors/doorbell.hpp"
 #include "actors/room.hpp"
+#include "actors/subscription.hpp"
+#include "net/line/line_format.hpp"
 
 namespace chatd::test {
 
-// Everything pending in `outbox`, taken through the same gather/commit calls a writer uses.
-inline std::string take_output(actors::Outbox& outbox) {
+// Everything pending in `feed`, taken through the same gather/commit calls a writer uses.
+inline std::string take_output(actors::Subscription& feed) {
   std::string text;
   std::vector<boost::asio::const_buffer> buffers;
-  while (outbox.gather(buffers, 1 << 20) > 0) {
-    for (const auto& buffer : buffers) text.append(static_cast<const char*>(buffer.data()), buffer.size());
-    outbox.commit_gathered();
+  while (feed.gather(buffers, 1 << 20) > 0) {
+    for (const auto& buffer : buffers)
+      text.append(static_cast<const char*>(buffer.data()), buffer.size());
+    feed.commit_gathered();
     buffers.clear();
   }
   return text;
+}
+
+// `text` as the lines of one read ("a\nb": two lines).
+inline actors::SafeLines lines(std::string_view text) {
+  actors::SafeLines result;
+  for (;;) {
+    const std::size_t end = text.find('\n');
+    result.add(text.substr(0, end));
+    if (end == std::string_view::npos) return result;
+    text.remove_prefix(end + 1);
+  }
 }
 
 class RoomHarness {
@@ -56,14 +72,27 @@ class RoomHarness {
     }
   }
 
-  std::shared_ptr<actors::Outbox> join(std::uint64_t id, std::string name) {
-    auto outbox = std::make_shared<actors::Outbox>(io.get_executor());
-    send(actors::Join{actors::MemberId{id}, std::move(name), outbox});
-    return outbox;
+  // A feed for a member the test will read by hand, with a doorbell of its own.
+  std::shared_ptr<actors::Subscription> new_feed() {
+    return std::make_shared<actors::Subscription>(
+        std::make_shared<actors::Doorbell>(io.get_executor()), false);
   }
-  void say(std::uint64_t id, std::string text) { send(actors::Say{actors::MemberId{id}, std::move(text)}); }
-  void leave(std::uint64_t id, std::string reason = "") {
-    send(actors::Leave{actors::MemberId{id}, std::move(reason)});
+  static actors::Join join_event(std::uint64_t id, std::string name,
+                                 std::shared_ptr<actors::Subscription> feed) {
+    return actors::Join{actors::MemberId{id}, std::move(name), std::move(feed),
+                        &net::line::line_format()};
+  }
+  std::shared_ptr<actors::Subscription> join(std::uint64_t id, std::string name) {
+    auto feed = new_feed();
+    send(join_event(id, std::move(name), feed));
+    return feed;
+  }
+  void say(std::uint64_t id, std::string_view text) {
+    send(actors::Say{actors::MemberId{id}, lines(text)});
+  }
+  void leave(std::uint64_t id, actors::LeaveReason reason = actors::LeaveReason::closed,
+             std::string detail = "") {
+    send(actors::Leave{actors::MemberId{id}, reason, std::move(detail)});
   }
 
   boost::asio::io_context io;

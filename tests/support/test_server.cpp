@@ -3,16 +3,18 @@
 
 #include <cstdlib>
 
-#include "net/log.hpp"
+#include "base/log.hpp"
+#include "net/line/line_door.hpp"
 
 namespace chatd::test {
 
 TestServer::TestServer(unsigned threads, net::ServerOptions options) : io_(static_cast<int>(threads)) {
   // Quiet unless CHATD_TEST_LOG is set: the server's own log helps when a test fails.
-  net::set_logging(std::getenv("CHATD_TEST_LOG") != nullptr);
-  options.endpoint = {boost::asio::ip::address_v4::loopback(), 0};
-  server_ = std::make_unique<net::Server>(io_, options);
-  port_ = server_->local_endpoint().port();
+  base::set_logging(std::getenv("CHATD_TEST_LOG") != nullptr);
+  std::vector<net::Door> doors;
+  doors.push_back(net::line::line_door({boost::asio::ip::address_v4::loopback(), 0}));
+  server_ = std::make_unique<net::Server>(io_, options, std::move(doors));
+  port_ = server_->local_endpoints().front().port();
   server_->start();
   for (unsigned i = 0; i < threads; ++i) pool_.emplace_back([this] { io_.run(); });
 }

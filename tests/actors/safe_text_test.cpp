@@ -1,6 +1,6 @@
 // neutralize: what is kept byte for byte, what becomes U+FFFD and how many of them, and, over
 // pseudo-random bytes, agreement with an independent reference decoder.
-#include "net/safe_text.hpp"
+#include "actors/safe_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace chatd::net {
+namespace chatd::actors {
 namespace {
 
 using namespace std::string_literals;
@@ -337,4 +337,4 @@ TEST(SafeText, MatchesTheReferenceDecoderForPseudoRandomBytes) {
 }
 
 }  // namespace
-}  // namespace chatd::net
+}  // namespace chatd::actors

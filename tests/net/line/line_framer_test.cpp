@@ -1,6 +1,6 @@
 // LineFramer: terminators, reads split anywhere, the line limit at and around its edge, and the
 // memory bound under a line that never ends.
-#include "net/line_framer.hpp"
+#include "net/line/line_framer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace chatd::net {
+namespace chatd::net::line {
 namespace {
 
 using namespace std::string_literals;
@@ -234,4 +234,4 @@ TEST(LineFramer, GivesTheSameFramesWhereverTheReadsAreSplit) {
 }
 
 }  // namespace
-}  // namespace chatd::net
+}  // namespace chatd::net::line

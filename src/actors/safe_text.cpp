@@ -1,10 +1,10 @@
 // Terminal-safe text: a UTF-8 validator that copies acceptable runs in bulk and replaces each
 // control character or maximal invalid subpart with U+FFFD.
-#include "net/safe_text.hpp"
+#include "actors/safe_text.hpp"
 
 #include <cstddef>
 
-namespace chatd::net {
+namespace chatd::actors {
 namespace {
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
@@ -87,4 +87,4 @@ void append_neutralized(std::string& out, std::string_view text) {
   out.append(text.substr(kept));
 }
 
-}  // namespace chatd::net
+}  // namespace chatd::actors

@@ -1,5 +1,5 @@
 // One timestamped line per event on stderr; see log.hpp.
-#include "net/log.hpp"
+#include "base/log.hpp"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <ctime>
 #include <string>
 
-namespace chatd::net {
+namespace chatd::base {
 
 namespace {
 std::atomic<bool> logging_enabled{true};
@@ -44,4 +44,4 @@ void log_line(std::string_view message) {
   [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
-}  // namespace chatd::net
+}  // namespace chatd::base

@@ -1,10 +1,10 @@
 // The out-of-line half of LineFramer: the paths that run at most once or twice per read, where a
 // line straddles two reads and has to be held.
-#include "net/line_framer.hpp"
+#include "net/line/line_framer.hpp"
 
 #include <algorithm>
 
-namespace chatd::net {
+namespace chatd::net::line {
 
 LineFramer::LineFramer(std::size_t max_line) : max_line_(max_line) {}
 
@@ -44,4 +44,4 @@ void LineFramer::grow_for(std::size_t size) {
   partial_.swap(grown);
 }
 
-}  // namespace chatd::net
+}  // namespace chatd::net::line

@@ -1,0 +1,62 @@
+// What happened in a room, as typed records: the room decides these, and each door's wire
+// format decides their bytes (wire_format.hpp). No record holds protocol text.
+//
+// Records are views, valid only while the room renders them: a record costs no allocation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <variant>
+
+namespace chatd::actors {
+
+// Why a member left a room; `detail` in record::Left says more for some of them.
+enum class LeaveReason : std::uint8_t {
+  closed,     // the connection ended (the client closed it, or it failed)
+  quit,       // the member asked to leave; detail: its reason, if it gave one
+  moved,      // the member went to another room; detail: that room's name
+  too_slow,   // evicted: it fell further behind than the outbox bound
+  timed_out,  // idle for longer than the idle timeout
+};
+
+namespace record {
+
+// Room traffic: rendered once per wire format into the room's log for that format.
+struct Message {
+  std::string_view from;
+  std::string_view text;  // one line of SafeLines
+};
+struct Action {
+  std::string_view from;
+  std::string_view text;  // SafeText
+};
+struct Joined {
+  std::string_view who;
+};
+struct Left {
+  std::string_view who;
+  LeaveReason reason;
+  std::string_view detail;
+};
+struct Renamed {
+  std::string_view from;
+  std::string_view to;
+};
+
+// For one member only, in its place in that member's stream.
+struct HistoryMarker {
+  std::size_t messages;  // how many recent messages follow
+};
+struct Members {
+  std::size_t total;                        // members in the room
+  std::span<const std::string_view> names;  // sorted; at most a listing's worth of them
+};
+
+}  // namespace record
+
+using Record = std::variant<record::Message, record::Action, record::Joined, record::Left,
+                            record::Renamed, record::HistoryMarker, record::Members>;
+
+}  // namespace chatd::actors

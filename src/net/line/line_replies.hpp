@@ -1,0 +1,27 @@
+// What the line door says to one client about its own input: errors, answers to /rooms and
+// /help, the throttle notice and the last words before a disconnect. Room records are in
+// line_format.hpp; these are the door's own lines.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/room_directory.hpp"
+#include "net/end_reason.hpp"
+#include "net/participant.hpp"
+
+namespace chatd::net::line {
+
+std::string line_too_long(std::size_t max_line);
+std::string unknown_command(std::string_view name);
+std::string malformed_command(std::string_view usage);
+// Empty when there is nothing to say (it worked).
+std::string rename_reply(RenameResult result, std::string_view nickname);
+std::string move_reply(MoveResult result, std::string_view room_name, std::string_view current);
+std::string room_list(const std::vector<actors::RoomSummary>& rooms);
+inline constexpr std::string_view slow_down = "! slow down: your lines are being delayed\n";
+// Written after everything else, just before the connection closes; empty for most reasons.
+std::string_view last_words(EndReason reason);
+
+}  // namespace chatd::net::line

@@ -1,0 +1,365 @@
+// A line-protocol client's reader, writer and idle watch; see line_session.hpp.
+#include "net/line/line_session.hpp"
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/log.hpp"
+#include "net/end_reason.hpp"
+#include "net/line/line_format.hpp"
+#include "net/line/line_framer.hpp"
+#include "net/line/line_parser.hpp"
+#include "net/line/line_replies.hpp"
+#include "net/participant.hpp"
+#include "net/peer_name.hpp"
+#include "net/token_bucket.hpp"
+#include "net/writer.hpp"
+
+namespace chatd::net::line {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct LineTooLong {};
+// What one read brought in, in the client's order: runs of plain messages (one room event per
+// run), commands, and lines the parser or the framer refused.
+using Input =
+    std::variant<actors::SafeLines, Command, UnknownCommand, MalformedCommand, LineTooLong>;
+
+// One client's whole session: shared by its reader, its writer and its idle watch, so it lives
+// until the last of them ends; then it logs the disconnect and hands back the server's guard.
+class LineSession {
+ public:
+  LineSession(tcp::socket socket, std::string peer, actors::MemberId id,
+              std::shared_ptr<const SessionContext> context, SessionGuard guard)
+      : socket_(std::move(socket)),
+        peer_(std::move(peer)),
+        me_(id, peer_, line_format(), context, socket_.get_executor()),
+        framer_(context->limits.max_line),
+        bucket_(context->limits.rate, context->limits.burst, Clock::now()),
+        guard_(std::move(guard)) {}
+  LineSession(const LineSession&) = delete;
+  LineSession& operator=(const LineSession&) = delete;
+  ~LineSession() { base::log_line(peer_ + " disconnected (" + end_.for_log() + ")"); }
+
+  static asio::awaitable<void> start(std::shared_ptr<LineSession> self);
+
+ private:
+  const SessionLimits& limits() const { return me_.context().limits; }
+
+  // The conversation is over: record why and stop reading. The writer still flushes.
+  void finish(EndReason reason, std::string detail = {});
+
+  asio::awaitable<void> read_lines();
+  // Reads what the socket holds and frames it into `inputs`, taking a token per line and
+  // stopping when the budget runs out; with flood control on, unread lines stay in the kernel.
+  boost::system::error_code read_available(std::vector<Input>& inputs);
+  // After a failed write: the complete lines the client sent before going, relayed.
+  asio::awaitable<void> relay_last_lines();
+  asio::awaitable<bool> wait_for_token();
+
+  asio::awaitable<bool> dispatch(Input input);
+  asio::awaitable<bool> on(actors::SafeLines lines);
+  asio::awaitable<bool> on(Command command);
+  asio::awaitable<bool> on(command::Say say);
+  asio::awaitable<bool> on(command::Me me);
+  asio::awaitable<bool> on(command::Nick nick);
+  asio::awaitable<bool> on(command::Who who);
+  asio::awaitable<bool> on(command::Join join);
+  asio::awaitable<bool> on(command::Rooms rooms);
+  asio::awaitable<bool> on(command::Help help);
+  asio::awaitable<bool> on(command::Quit quit);
+  asio::awaitable<bool> on(UnknownCommand unknown);
+  asio::awaitable<bool> on(MalformedCommand malformed);
+  asio::awaitable<bool> on(LineTooLong);
+  asio::awaitable<bool> tell(std::string text);
+
+  static asio::awaitable<void> write_lines(std::shared_ptr<LineSession> self);
+  static asio::awaitable<void> watch_for_idleness(std::shared_ptr<LineSession> self);
+
+  tcp::socket socket_;
+  std::string peer_;
+  Participant me_;
+  LineFramer framer_;
+  TokenBucket bucket_;
+  bool told_to_slow_down_ = false;  // once per episode: until the bucket is full again
+  ConnectionEnd end_;
+  Clock::time_point last_heard_ = Clock::now();
+  asio::cancellation_signal stop_reading_;
+  std::optional<asio::steady_timer> pause_;       // only once the client is paced
+  std::optional<asio::steady_timer> idle_timer_;  // only with an idle timeout
+  SessionGuard guard_;
+};
+
+void LineSession::finish(EndReason reason, std::string detail) {
+  if (!end_.record(reason, std::move(detail))) return;
+  stop_reading_.emit(asio::cancellation_type::all);
+  if (idle_timer_) idle_timer_->cancel();
+}
+
+asio::awaitable<void> LineSession::start(std::shared_ptr<LineSession> self) {
+  base::log_line(self->peer_ + " connected");
+  // A room evicting this client hands the news to our strand, where a write blocked on a client
+  // that stopped reading is cancelled: it would otherwise pin the room log until it went away.
+  std::weak_ptr<LineSession> weak = self;
+  self->me_.outbox().bell().set_interrupt_handler([weak] {
+    if (auto session = weak.lock()) {
+      session->finish(EndReason::too_slow);
+      boost::system::error_code ignored;
+      session->socket_.cancel(ignored);
+    }
+  });
+  const bool joined = co_await self->me_.enter_lobby();
+  if (!joined) {
+    self->end_.record(EndReason::shutdown);
+    co_return;
+  }
+  const auto executor = self->socket_.get_executor();
+  asio::co_spawn(executor, write_lines(self), base::log_escape("line writer"));
+  const auto idle_limit = self->limits().idle_timeout;
+  if (idle_limit.count() > 0) {
+    self->idle_timer_.emplace(executor);
+    asio::co_spawn(executor, watch_for_idleness(self), base::log_escape("idle watch"));
+  }
+  co_await self->read_lines();
+}
+
+asio::awaitable<void> LineSession::read_lines() {
+  std::vector<Input> inputs;
+  while (!end_.ended()) {
+    const bool may_read = co_await wait_for_token();
+    if (!may_read) break;
+    auto [wait_error] = co_await socket_.async_wait(
+        tcp::socket::wait_read, asio::bind_cancellation_slot(stop_reading_.slot(), use_tuple));
+    if (wait_error || end_.ended()) break;
+    last_heard_ = Clock::now();
+    const auto ec = read_available(inputs);
+    if (ec == asio::error::would_block) continue;
+    if (ec == asio::error::eof) {
+      // A client that half-closes still gets what the rooms owe it (the writer flushes).
+      finish(EndReason::client_closed);
+    } else if (ec) {
+      finish(EndReason::read_failed, ec.message());
+    }
+    for (Input& input : inputs) {
+      const bool carry_on = co_await dispatch(std::move(input));
+      if (!carry_on) break;
+    }
+    inputs.clear();
+  }
+  if (end_.reason() == EndReason::write_failed) co_await relay_last_lines();
+  std::string detail = end_.reason() == EndReason::quit ? end_.detail() : std::string();
+  co_await me_.leave(leave_reason(end_.reason()), std::move(detail));
+}
+
+asio::awaitable<bool> LineSession::wait_for_token() {
+  if (bucket_.full(Clock::now())) told_to_slow_down_ = false;
+  if (bucket_.has_token(Clock::now())) co_return true;
+  if (!told_to_slow_down_) {
+    told_to_slow_down_ = true;
+    std::string notice(slow_down);
+    co_await tell(std::move(notice));
+  }
+  if (!pause_) pause_.emplace(socket_.get_executor());
+  while (!end_.ended() && !bucket_.has_token(Clock::now())) {
+    pause_->expires_after(bucket_.until_token(Clock::now()));
+    auto [ec] =
+        co_await pause_->async_wait(asio::bind_cancellation_slot(stop_reading_.slot(), use_tuple));
+    if (ec) break;
+  }
+  co_return !end_.ended();
+}
+
+boost::system::error_code LineSession::read_available(std::vector<Input>& inputs) {
+  // A plain function, not a coroutine: the thread's scratch buffer is never held across a
+  // suspension, and an idle connection owns no read buffer at all.
+  thread_local std::array<char, 64 * 1024> scratch;
+  const bool paced = bucket_.enabled();
+  boost::system::error_code ec;
+  // Paced, the reader only peeks: what the budget does not let through stays in the kernel.
+  const std::size_t n =
+      socket_.receive(asio::buffer(scratch), paced ? tcp::socket::message_peek : 0, ec);
+  if (ec) return ec;
+  if (n == 0) return asio::error::eof;
+  const auto now = Clock::now();
+  const auto on_frame = [&](FrameKind kind, std::string_view text) {
+    if (kind == FrameKind::too_long) {
+      inputs.emplace_back(LineTooLong{});
+      return true;
+    }
+    if (text.empty()) return true;
+    bucket_.try_take(now);
+    std::visit(
+        [&inputs](auto&& parsed) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(parsed)>, MessageLine>) {
+            // Plain messages in a row make one room event.
+            if (inputs.empty() || !std::holds_alternative<actors::SafeLines>(inputs.back()))
+              inputs.emplace_back(actors::SafeLines{});
+            std::get<actors::SafeLines>(inputs.back()).add(parsed.text);
+          } else {
+            inputs.emplace_back(std::move(parsed));
+          }
+        },
+        parse_line(text));
+    return bucket_.has_token(now);
+  };
+  const std::size_t consumed = framer_.feed(std::span<const char>(scratch.data(), n), on_frame);
+  if (paced) socket_.receive(asio::buffer(scratch.data(), consumed), 0, ec);
+  return ec;
+}
+
+asio::awaitable<void> LineSession::relay_last_lines() {
+  // The client went away while we wrote to it, but the complete lines it sent before going
+  // may already be here. A few reads at most; commands are moot by now.
+  std::vector<Input> inputs;
+  for (int reads = 0; reads < 16 && !read_available(inputs); ++reads) {
+  }
+  for (Input& input : inputs) {
+    if (auto* lines = std::get_if<actors::SafeLines>(&input)) co_await me_.say(std::move(*lines));
+  }
+}
+
+asio::awaitable<bool> LineSession::dispatch(Input input) {
+  return std::visit([this](auto& each) { return on(std::move(each)); }, input);
+}
+
+asio::awaitable<bool> LineSession::on(Command command) {
+  return std::visit([this](auto& each) { return on(std::move(each)); }, command);
+}
+
+asio::awaitable<bool> LineSession::on(actors::SafeLines lines) {
+  const bool said = co_await me_.say(std::move(lines));
+  if (!said) finish(EndReason::shutdown);
+  co_return said;
+}
+
+asio::awaitable<bool> LineSession::on(command::Say say) {
+  return on(std::move(say.lines));
+}
+
+asio::awaitable<bool> LineSession::on(command::Me me) {
+  const bool acted = co_await me_.act(std::move(me.text));
+  if (!acted) finish(EndReason::shutdown);
+  co_return acted;
+}
+
+asio::awaitable<bool> LineSession::on(command::Nick nick) {
+  const RenameResult result = co_await me_.rename(nick.name);
+  std::string reply = rename_reply(result, nick.name);
+  const bool carry_on = co_await tell(std::move(reply));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> LineSession::on(command::Who) {
+  co_await me_.ask_who();
+  co_return true;
+}
+
+asio::awaitable<bool> LineSession::on(command::Join join) {
+  const MoveResult result = co_await me_.move_to(join.room);
+  if (result == MoveResult::shutting_down) {
+    finish(EndReason::shutdown);
+    co_return false;
+  }
+  const std::string current = me_.room() != nullptr ? me_.room()->name() : std::string();
+  std::string reply = move_reply(result, join.room, current);
+  const bool carry_on = co_await tell(std::move(reply));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> LineSession::on(command::Rooms) {
+  std::string reply = room_list(me_.rooms());
+  const bool carry_on = co_await tell(std::move(reply));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> LineSession::on(command::Help) {
+  std::string reply(help_text());
+  const bool carry_on = co_await tell(std::move(reply));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> LineSession::on(command::Quit quit) {
+  finish(EndReason::quit, std::string(quit.reason.view()));
+  co_return false;
+}
+
+asio::awaitable<bool> LineSession::on(UnknownCommand unknown) {
+  std::string reply = unknown_command(unknown.name);
+  const bool carry_on = co_await tell(std::move(reply));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> LineSession::on(MalformedCommand malformed) {
+  std::string reply = malformed_command(malformed.usage);
+  const bool carry_on = co_await tell(std::move(reply));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> LineSession::on(LineTooLong) {
+  std::string reply = line_too_long(limits().max_line);
+  const bool carry_on = co_await tell(std::move(reply));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> LineSession::tell(std::string text) {
+  if (!text.empty()) co_await me_.tell(std::move(text));
+  co_return true;
+}
+
+asio::awaitable<void> LineSession::write_lines(std::shared_ptr<LineSession> self) {
+  const WriterEnd ended =
+      co_await write_outbox(self->socket_, self->me_.outbox(), self->limits().max_write);
+  if (ended.ended_by_writer) {
+    std::string detail = ended.detail;
+    self->finish(ended.reason, std::move(detail));
+  }
+  // Best effort, without waiting: a client evicted as too slow rarely has room for it.
+  const std::string_view words = last_words(self->end_.reason());
+  if (!words.empty()) {
+    boost::system::error_code ignored;
+    self->socket_.write_some(asio::buffer(words), ignored);
+  }
+}
+
+asio::awaitable<void> LineSession::watch_for_idleness(std::shared_ptr<LineSession> self) {
+  const auto limit = self->limits().idle_timeout;
+  while (!self->end_.ended()) {
+    self->idle_timer_->expires_at(self->last_heard_ + limit);
+    co_await self->idle_timer_->async_wait(use_tuple);
+    if (self->end_.ended()) break;
+    if (Clock::now() - self->last_heard_ >= limit) self->finish(EndReason::timed_out);
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> run_line_session(tcp::socket socket, actors::MemberId id,
+                                       std::shared_ptr<const SessionContext> context,
+                                       SessionGuard guard) {
+  boost::system::error_code ec;
+  const tcp::endpoint remote = socket.remote_endpoint(ec);
+  if (ec) co_return;  // reset before we got to it
+  socket.set_option(tcp::no_delay(true), ec);
+  socket.non_blocking(true, ec);
+  auto session = std::make_shared<LineSession>(std::move(socket), peer_name(remote), id,
+                                               std::move(context), std::move(guard));
+  co_await LineSession::start(std::move(session));
+}
+
+}  // namespace chatd::net::line

@@ -1,0 +1,126 @@
+// Participant: a client's place in the chat, for any door; see participant.hpp.
+#include "net/participant.hpp"
+
+#include "base/ascii.hpp"
+
+namespace chatd::net {
+
+namespace asio = boost::asio;
+using actors::RoomEvent;
+
+Participant::Participant(actors::MemberId id, std::string name, const actors::WireFormat& format,
+                         std::shared_ptr<const SessionContext> context,
+                         asio::any_io_executor strand)
+    : id_(id),
+      name_(std::move(name)),
+      format_(format),
+      context_(std::move(context)),
+      outbox_(std::move(strand)) {}
+
+asio::awaitable<bool> Participant::enter_lobby() {
+  auto lobby = context_->rooms->enter(actors::RoomDirectory::lobby);
+  if (!lobby) co_return false;
+  const bool joined = co_await join(std::move(lobby), false);
+  co_return joined;
+}
+
+asio::awaitable<bool> Participant::join(std::shared_ptr<actors::Room> room, bool after_previous) {
+  auto feed = outbox_.subscribe(after_previous);
+  RoomEvent join = actors::Join{id_, name_, feed, &format_};
+  const bool joined = co_await room->send(std::move(join));
+  if (!joined) {
+    outbox_.drop(feed);
+    context_->rooms->exit(room);
+    co_return false;
+  }
+  rooms_.push_back(Membership{std::move(room), std::move(feed)});
+  co_return true;
+}
+
+asio::awaitable<bool> Participant::say(actors::SafeLines lines) {
+  if (rooms_.empty()) co_return false;
+  RoomEvent say = actors::Say{id_, std::move(lines)};
+  const bool said = co_await rooms_.back().room->send(std::move(say));
+  co_return said;
+}
+
+asio::awaitable<bool> Participant::act(actors::SafeText text) {
+  if (rooms_.empty()) co_return false;
+  RoomEvent act = actors::Act{id_, std::move(text)};
+  const bool acted = co_await rooms_.back().room->send(std::move(act));
+  co_return acted;
+}
+
+asio::awaitable<RenameResult> Participant::rename(std::string nickname) {
+  if (!is_valid_nickname(nickname)) co_return RenameResult::invalid;
+  const std::string_view previous = has_nickname_ ? std::string_view(name_) : "";
+  if (!context_->names->claim(nickname, previous)) co_return RenameResult::taken;
+  has_nickname_ = true;
+  name_ = nickname;
+  for (const Membership& membership : rooms_) {
+    RoomEvent rename = actors::Rename{id_, nickname};
+    co_await membership.room->send(std::move(rename));
+  }
+  co_return RenameResult::renamed;
+}
+
+asio::awaitable<void> Participant::ask_who() {
+  if (rooms_.empty()) co_return;
+  RoomEvent who = actors::Who{id_};
+  co_await rooms_.back().room->send(std::move(who));
+}
+
+asio::awaitable<MoveResult> Participant::move_to(std::string room_name) {
+  if (!is_valid_room_name(room_name)) co_return MoveResult::invalid;
+  if (!rooms_.empty() && base::equal_ignoring_case(room_name, rooms_.back().room->name()))
+    co_return MoveResult::already_there;
+  auto next = context_->rooms->enter(room_name);
+  if (!next) co_return MoveResult::shutting_down;
+  if (!rooms_.empty()) {
+    // The new feed is queued behind the old one before the Leave goes out: the writer finishes
+    // the old room's share first, so nothing is skipped however fast a client hops.
+    Membership old = std::move(rooms_.back());
+    rooms_.pop_back();
+    auto feed = outbox_.subscribe(true);
+    std::string detail = next->name();
+    co_await leave_room(std::move(old), actors::LeaveReason::moved, std::move(detail));
+    RoomEvent join = actors::Join{id_, name_, feed, &format_};
+    const bool joined = co_await next->send(std::move(join));
+    if (!joined) {
+      outbox_.drop(feed);
+      context_->rooms->exit(next);
+      co_return MoveResult::shutting_down;
+    }
+    rooms_.push_back(Membership{std::move(next), std::move(feed)});
+    co_return MoveResult::moved;
+  }
+  const bool joined = co_await join(std::move(next), false);
+  co_return joined ? MoveResult::moved : MoveResult::shutting_down;
+}
+
+asio::awaitable<void> Participant::tell(std::string bytes) {
+  if (rooms_.empty()) co_return;  // nowhere to keep its place: the server is shutting down
+  RoomEvent tell = actors::Tell{id_, std::move(bytes)};
+  co_await rooms_.back().room->send(std::move(tell));
+}
+
+asio::awaitable<void> Participant::leave(actors::LeaveReason reason, std::string detail) {
+  // Free the name first: by the time anyone sees "left", the name is available again.
+  if (has_nickname_) context_->names->release(name_);
+  while (!rooms_.empty()) {
+    Membership membership = std::move(rooms_.back());
+    rooms_.pop_back();
+    std::string why = detail;
+    co_await leave_room(std::move(membership), reason, std::move(why));
+  }
+  outbox_.finish();
+}
+
+asio::awaitable<void> Participant::leave_room(Membership membership, actors::LeaveReason reason,
+                                              std::string detail) {
+  RoomEvent leave = actors::Leave{id_, reason, std::move(detail)};
+  co_await membership.room->send(std::move(leave));
+  context_->rooms->exit(membership.room);
+}
+
+}  // namespace chatd::net

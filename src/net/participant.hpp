@@ -1,0 +1,79 @@
+// Participant: one client's place in the chat — its name, its rooms and its outbox — whatever
+// door it came through. It holds no transport and no text format: a door turns the client's
+// input into commands, calls the participant, and renders what comes back (results as values,
+// room records through the door's WireFormat).
+//
+// Threading: the participant's strand only (its door's reader and writer run there).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/member_id.hpp"
+#include "actors/outbox.hpp"
+#include "actors/room.hpp"
+#include "actors/wire_format.hpp"
+#include "net/command.hpp"
+#include "net/session_context.hpp"
+
+namespace chatd::net {
+
+enum class RenameResult : std::uint8_t { renamed, invalid, taken };
+enum class MoveResult : std::uint8_t { moved, invalid, already_there, shutting_down };
+
+class Participant {
+ public:
+  // `name` until a nickname is chosen (the door's peer name); `format` renders this
+  // participant's feeds and must outlive it.
+  Participant(actors::MemberId id, std::string name, const actors::WireFormat& format,
+              std::shared_ptr<const SessionContext> context, boost::asio::any_io_executor strand);
+
+  actors::Outbox& outbox() noexcept { return outbox_; }
+  const std::string& name() const noexcept { return name_; }
+  // The room the participant speaks in (its latest), or null before it entered one.
+  const actors::Room* room() const noexcept {
+    return rooms_.empty() ? nullptr : rooms_.back().room.get();
+  }
+  const SessionContext& context() const noexcept { return *context_; }
+
+  // Enters the lobby. False when the server is shutting down.
+  boost::asio::awaitable<bool> enter_lobby();
+  // False once the room has stopped (the server is shutting down).
+  boost::asio::awaitable<bool> say(actors::SafeLines lines);
+  boost::asio::awaitable<bool> act(actors::SafeText text);
+  boost::asio::awaitable<RenameResult> rename(std::string nickname);
+  // The answer comes back through the room, in its place.
+  boost::asio::awaitable<void> ask_who();
+  // Leaves the current room for `room_name` (the line door's /join).
+  boost::asio::awaitable<MoveResult> move_to(std::string room_name);
+  std::vector<actors::RoomSummary> rooms() const { return context_->rooms->list(); }
+  // Bytes for this client alone, rendered by its door, after everything it caused so far.
+  boost::asio::awaitable<void> tell(std::string bytes);
+  // The participant's one and only final leave, from every room; then its outbox finishes.
+  boost::asio::awaitable<void> leave(actors::LeaveReason reason, std::string detail);
+
+ private:
+  struct Membership {
+    std::shared_ptr<actors::Room> room;
+    std::shared_ptr<actors::Subscription> feed;
+  };
+
+  // Joins `room_name` with a new feed; `after_previous` as in Subscription.
+  boost::asio::awaitable<bool> join(std::shared_ptr<actors::Room> room, bool after_previous);
+  boost::asio::awaitable<void> leave_room(Membership membership, actors::LeaveReason reason,
+                                          std::string detail);
+
+  actors::MemberId id_;
+  std::string name_;
+  bool has_nickname_ = false;
+  const actors::WireFormat& format_;
+  std::shared_ptr<const SessionContext> context_;
+  actors::Outbox outbox_;
+  std::vector<Membership> rooms_;
+};
+
+}  // namespace chatd::net
