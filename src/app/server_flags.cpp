@@ -8,6 +8,8 @@
 #include <sstream>
 #include <thread>
 
+#include "app/version.hpp"
+
 namespace chatd::app {
 
 namespace po = boost::program_options;
@@ -56,8 +58,9 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
 
   po::options_description visible(
       "chatd — a line-based chat server\n\nUsage: chatd [options]\n\nOptions");
-  visible.add_options()("help,h", "print this help and exit")(
-      "host", po::value(&host)->default_value(host), "address to listen on")(
+  visible.add_options()("help,h", "print this help and exit")  //
+      ("version", "print the version and exit");
+  visible.add_options()("host", po::value(&host)->default_value(host), "address to listen on")(
       "port,p", po::value(&port)->default_value(port),
       "TCP port to listen on (0 picks a free one)")(
       "threads,t", po::value(&threads)->default_value(threads),
@@ -90,6 +93,7 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
       help << visible;
       return ExitNow{0, help.str()};
     }
+    if (vm.count("version")) return ExitNow{0, "chatd " + std::string(version) + "\n"};
     boost::system::error_code ec;
     const auto address = boost::asio::ip::make_address(host, ec);
     require(!ec, "--host wants an IP address such as 127.0.0.1, not '" + host + "'");

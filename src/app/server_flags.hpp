@@ -18,7 +18,7 @@ struct ServerFlags {
 };
 
 // What parsing decided: run with these flags, or exit now with this status after printing this
-// text (help on stdout with status 0; an error on stderr with status 2).
+// text (help or the version on stdout with status 0; an error on stderr with status 2).
 struct ExitNow {
   int status = 0;
   std::string text;

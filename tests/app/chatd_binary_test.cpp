@@ -10,7 +10,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "app/version.hpp"
 #include "support/child_process.hpp"
+#include "support/command_output.hpp"
 #include "support/line_client.hpp"
 #include "support/test_server.hpp"
 
@@ -31,6 +33,12 @@ TEST(ChatdBinary, ABadFlagExitsTwoWithAClearMessage) {
   EXPECT_EQ(chatd.wait_exit(10s), 2);
   EXPECT_NE(chatd.error_output().find("--threads must be between 1 and 1024"), std::string::npos)
       << chatd.error_output();
+}
+
+TEST(ChatdBinary, VersionPrintsTheProjectVersionOnStdoutAndExitsZero) {
+  const CommandOutput version = run_to_exit(CHATD_BINARY, {"--version"});
+  EXPECT_EQ(version.exit_status, 0);
+  EXPECT_EQ(version.standard_output, "chatd " + std::string(app::version) + "\n");
 }
 
 TEST(ChatdBinary, APortInUseExitsOneFastWithAClearMessage) {

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
+#include "app/version.hpp"
+
 namespace chatd::app {
 namespace {
 
@@ -59,8 +63,9 @@ TEST(ServerFlags, AcceptsEveryFlagWithSizeSuffixes) {
 TEST(ServerFlags, HelpExitsZeroAndListsTheFlags) {
   const ExitNow help = refused({"--help"});
   EXPECT_EQ(help.status, 0);
-  for (const char* flag : {"--host", "--port", "--threads", "--max-line", "--outbox", "--history",
-                            "--notice-limit", "--rate", "--burst", "--idle-timeout", "--max-clients", "--quiet"})
+  for (const char* flag :
+       {"--host", "--port", "--threads", "--max-line", "--outbox", "--history", "--notice-limit",
+        "--rate", "--burst", "--idle-timeout", "--max-clients", "--quiet", "--version"})
     EXPECT_NE(help.text.find(flag), std::string::npos) << flag;
 }
 
@@ -88,6 +93,15 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
     EXPECT_NE(error.text.find(named), std::string::npos) << error.text;
     EXPECT_EQ(error.text.rfind("chatd: ", 0), 0u) << error.text;
   }
+}
+
+TEST(ServerFlags, VersionPrintsTheProjectVersionAndExitsZero) {
+  const ExitNow answer = refused({"--version"});
+  EXPECT_EQ(answer.status, 0);
+  EXPECT_EQ(answer.text, "chatd " + std::string(version) + "\n");
+  // The generated header carries project()'s three-part version, not an unexpanded @VAR@.
+  EXPECT_TRUE(std::regex_match(std::string(version), std::regex("[0-9]+\\.[0-9]+\\.[0-9]+")))
+      << version;
 }
 
 }  // namespace
