@@ -1,5 +1,5 @@
-// The `chatd` command line: what it accepts, its defaults, and the checks that reject bad values
-// with a message a person can act on.
+// The `chatd` command line and its `--config` file: what they accept, their defaults, and the
+// checks that reject bad values with a message a person can act on.
 #pragma once
 
 #include <cstddef>
