@@ -246,5 +246,37 @@ TEST_F(ConfigFile, CannotSetHelpVersionOrConfig) {
   }
 }
 
+TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
+  // Uncomment every "#key = value" line of docs/chatd.conf.example: the result must be the
+  // defaults (threads shows an example value: its default depends on the machine).
+  std::ifstream example(CHATD_EXAMPLE_CONFIG);
+  ASSERT_TRUE(example) << CHATD_EXAMPLE_CONFIG;
+  std::ostringstream uncommented;
+  std::vector<std::string> keys;
+  const std::regex setting("#([a-z-]+) = .*");
+  std::smatch match;
+  for (std::string line; std::getline(example, line);) {
+    if (!std::regex_match(line, match, setting)) continue;
+    keys.push_back(match[1]);
+    uncommented << line.substr(1) << '\n';
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "threads", "max-line", "outbox",
+                                            "history", "notice-limit", "rate", "burst",
+                                            "idle-timeout", "max-clients", "quiet"}));
+  const ServerFlags from_example = accepted({"--config", write("chatd.conf", uncommented.str())});
+  ServerFlags defaults = accepted({});
+  EXPECT_EQ(from_example.server.endpoint, defaults.server.endpoint);
+  EXPECT_EQ(from_example.threads, 4u);
+  EXPECT_EQ(from_example.server.session.max_line, defaults.server.session.max_line);
+  EXPECT_EQ(from_example.server.room.outbox_bytes, defaults.server.room.outbox_bytes);
+  EXPECT_EQ(from_example.server.room.history, defaults.server.room.history);
+  EXPECT_EQ(from_example.server.room.notice_limit, defaults.server.room.notice_limit);
+  EXPECT_EQ(from_example.server.session.rate, defaults.server.session.rate);
+  EXPECT_EQ(from_example.server.session.burst, defaults.server.session.burst);
+  EXPECT_EQ(from_example.server.session.idle_timeout, defaults.server.session.idle_timeout);
+  EXPECT_EQ(from_example.server.max_clients, defaults.server.max_clients);
+  EXPECT_EQ(from_example.quiet, defaults.quiet);
+}
+
 }  // namespace
 }  // namespace chatd::app
