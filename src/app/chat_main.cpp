@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "app/chat_client.hpp"
+#include "app/version.hpp"
 
 namespace {
 
@@ -25,7 +26,7 @@ using chatd::app::ChatClientOptions;
 
 constexpr int exit_usage = 2;
 
-// main should return `code` right away: after --help, or for a bad flag.
+// main should return `code` right away: after --help or --version, or for a bad flag.
 struct ExitNow {
   int code;
 };
@@ -59,6 +60,7 @@ std::variant<ChatClientOptions, ExitNow> parse_flags(int argc, char** argv) {
   std::string nick;
   described.add_options()                                                               //
       ("help,h", "show this help and exit")                                             //
+      ("version", "show the version and exit")                                          //
       ("host", po::value(&host)->default_value("127.0.0.1"), "server name or address")  //
       ("port", po::value(&port)->default_value(9999), "server TCP port, 1..65535")      //
       ("nick", po::value(&nick), "send \"/nick NAME\" right after connecting");
@@ -77,6 +79,10 @@ std::variant<ChatClientOptions, ExitNow> parse_flags(int argc, char** argv) {
   }
   if (flags.count("help") != 0) {
     std::cout << described << '\n';
+    return ExitNow{EXIT_SUCCESS};
+  }
+  if (flags.count("version") != 0) {
+    std::cout << "chat " << chatd::app::version << '\n';
     return ExitNow{EXIT_SUCCESS};
   }
   if (host.empty()) return usage_error("--host must not be empty");

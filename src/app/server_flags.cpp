@@ -3,10 +3,16 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <fstream>
+#include <set>
 #include <sstream>
+#include <system_error>
 #include <thread>
+
+#include "app/version.hpp"
 
 namespace chatd::app {
 
@@ -38,6 +44,60 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw po::error(message);
 }
 
+// What the file may not say: these act on the command line itself.
+bool command_line_only(const std::string& key) {
+  return key == "help" || key == "version" || key == "config";
+}
+
+// The keys a --config file set that the command line did not override.
+struct ConfigFile {
+  std::string path;
+  std::set<std::string> keys;
+};
+
+// Stores `path`'s `key = value` lines into `vm` below what the command line already stored there:
+// program_options keeps the first value stored for a key. Every error names the file.
+ConfigFile store_config_file(const std::string& path, const po::options_description& flags,
+                             po::variables_map& vm) {
+  po::options_description settable;
+  for (const auto& option : flags.options())
+    if (!command_line_only(option->long_name())) settable.add(option);
+  const auto cannot_read = [&path] {
+    return po::error("cannot read config file " + path + ": " +
+                     std::generic_category().message(errno));
+  };
+  std::ifstream in(path);
+  if (!in) throw cannot_read();
+  ConfigFile file{path, {}};
+  try {
+    const po::parsed_options parsed = po::parse_config_file(in, settable);
+    // A directory opens, then fails to read.
+    if (in.bad()) throw cannot_read();
+    for (const auto& option : parsed.options)
+      if (vm.count(option.string_key) == 0 || vm[option.string_key].defaulted())
+        file.keys.insert(option.string_key);
+    po::store(parsed, vm);
+  } catch (const po::unknown_option& e) {
+    const std::string key = e.get_option_name();
+    throw po::error(path + ": " +
+                    (command_line_only(key) ? key + " can only be given on the command line"
+                                            : "unknown key '" + key + "'"));
+  } catch (const po::error& e) {
+    if (in.bad()) throw;  // cannot_read names the file already
+    throw po::error(path + ": " + e.what());
+  }
+  return file;
+}
+
+// Every check below starts its message with the flag it is about ("--port must be ..."). When
+// the file set that flag, say so: "FILE: port must be ...".
+std::string name_the_source(const std::string& message, const ConfigFile& file) {
+  if (message.rfind("--", 0) != 0) return message;
+  const std::string key = message.substr(2, message.find(' ') - 2);
+  if (file.keys.count(key) == 0) return message;
+  return file.path + ": " + message.substr(2);
+}
+
 }  // namespace
 
 std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::string>& args) {
@@ -56,8 +116,14 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
 
   po::options_description visible(
       "chatd — a line-based chat server\n\nUsage: chatd [options]\n\nOptions");
-  visible.add_options()("help,h", "print this help and exit")(
-      "host", po::value(&host)->default_value(host), "address to listen on")(
+  std::string config_path;
+  bool quiet = false;
+  // Only on the command line: store_config_file refuses these three in a file.
+  visible.add_options()("help,h", "print this help and exit")  //
+      ("version", "print the version and exit")                //
+      ("config", po::value(&config_path)->value_name("FILE"),
+       "read flags from FILE, one 'name = value' per line (flags given here win)");
+  visible.add_options()("host", po::value(&host)->default_value(host), "address to listen on")(
       "port,p", po::value(&port)->default_value(port),
       "TCP port to listen on (0 picks a free one)")(
       "threads,t", po::value(&threads)->default_value(threads),
@@ -78,18 +144,21 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
       "seconds of silence after which a client is disconnected (0: never)")(
       "max-clients", po::value(&max_clients)->default_value(max_clients),
       "clients connected at once; the next one is told the server is full")(
-      "quiet,q", "do not log connects and disconnects");
+      "quiet,q", po::bool_switch(&quiet), "do not log connects and disconnects");
 
   ServerFlags flags;
+  ConfigFile file;
   try {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(visible).run(), vm);
-    po::notify(vm);
     if (vm.count("help")) {
       std::ostringstream help;
       help << visible;
       return ExitNow{0, help.str()};
     }
+    if (vm.count("version")) return ExitNow{0, "chatd " + std::string(version) + "\n"};
+    if (vm.count("config")) file = store_config_file(vm["config"].as<std::string>(), visible, vm);
+    po::notify(vm);
     boost::system::error_code ec;
     const auto address = boost::asio::ip::make_address(host, ec);
     require(!ec, "--host wants an IP address such as 127.0.0.1, not '" + host + "'");
@@ -123,9 +192,9 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
     flags.server.session.max_line = line;
     flags.server.room.outbox_bytes = lag;
     flags.threads = static_cast<unsigned>(threads);
-    flags.quiet = vm.count("quiet") > 0;
+    flags.quiet = quiet;
   } catch (const po::error& e) {
-    return ExitNow{2, std::string("chatd: ") + e.what() + "\nTry 'chatd --help'.\n"};
+    return ExitNow{2, "chatd: " + name_the_source(e.what(), file) + "\nTry 'chatd --help'.\n"};
   }
   return flags;
 }

@@ -1,5 +1,5 @@
-// The `chatd` command line: what it accepts, its defaults, and the checks that reject bad values
-// with a message a person can act on.
+// The `chatd` command line and its `--config` file: what they accept, their defaults, and the
+// checks that reject bad values with a message a person can act on.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -21,7 +21,7 @@ struct ServerFlags {
 };
 
 // What parsing decided: run with these flags, or exit now with this status after printing this
-// text (help on stdout with status 0; an error on stderr with status 2).
+// text (help or the version on stdout with status 0; an error on stderr with status 2).
 struct ExitNow {
   int status = 0;
   std::string text;

@@ -4,13 +4,17 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "app/version.hpp"
 #include "support/child_process.hpp"
+#include "support/command_output.hpp"
 #include "support/line_client.hpp"
 #include "support/test_server.hpp"
 
@@ -30,6 +34,45 @@ TEST(ChatdBinary, ABadFlagExitsTwoWithAClearMessage) {
   ChildProcess chatd(CHATD_BINARY, {"--threads", "0"});
   EXPECT_EQ(chatd.wait_exit(10s), 2);
   EXPECT_NE(chatd.error_output().find("--threads must be between 1 and 1024"), std::string::npos)
+      << chatd.error_output();
+}
+
+TEST(ChatdBinary, VersionPrintsTheProjectVersionOnStdoutAndExitsZero) {
+  const CommandOutput version = run_to_exit(CHATD_BINARY, {"--version"});
+  EXPECT_EQ(version.exit_status, 0);
+  EXPECT_EQ(version.standard_output, "chatd " + std::string(app::version) + "\n");
+}
+
+// A directory of its own for one test, removed with everything in it when the test ends.
+struct TestDirectory {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("chatd_binary_" + std::to_string(::getpid()) + "_" +
+                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  TestDirectory() { std::filesystem::create_directories(path); }
+  ~TestDirectory() { std::filesystem::remove_all(path); }
+};
+
+TEST(ChatdBinary, ListensOnThePortItsConfigFileNames) {
+  const std::uint16_t port = free_port();
+  const TestDirectory dir;
+  const std::string config = (dir.path / "chatd.conf").string();
+  std::ofstream(config) << "# set by the test\nport = " << port << "\nthreads = 1\n";
+  ChildProcess chatd(CHATD_BINARY, {"--config", config});
+  ASSERT_TRUE(eventually([&] {
+    return chatd.error_output().find("chatd listening on 127.0.0.1:" + std::to_string(port) +
+                                     " with 1 threads") != std::string::npos;
+  })) << chatd.error_output();
+  LineClient client(port);
+  EXPECT_EQ(client.read_line(), "* " + client.name() + " joined");
+  chatd.signal(SIGTERM);
+  EXPECT_EQ(chatd.wait_exit(5s), 0);
+}
+
+TEST(ChatdBinary, ABadConfigFileExitsTwoNamingTheFile) {
+  ChildProcess chatd(CHATD_BINARY, {"--config", "/nonexistent/chatd.conf"});
+  EXPECT_EQ(chatd.wait_exit(10s), 2);
+  EXPECT_NE(chatd.error_output().find("cannot read config file /nonexistent/chatd.conf"),
+            std::string::npos)
       << chatd.error_output();
 }
 
