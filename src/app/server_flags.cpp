@@ -110,7 +110,7 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
   long history = 100;
   long notice_limit = 100;
   double rate = 20;
-  double burst = 60;
+  double burst = 100;
   long idle_timeout = 0;
   long max_clients = 10000;
 
@@ -137,9 +137,9 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
       "notice-limit", po::value(&notice_limit)->default_value(notice_limit),
       "rooms bigger than this stop announcing joins and leaves")(
       "rate", po::value(&rate)->default_value(rate),
-      "flood control: lines per second a client may send on average (0: off)")(
+      "flood control: lines per second a client is read at on average, once over --burst; faster clients are slowed down, never cut off (0: off)")(
       "burst", po::value(&burst)->default_value(burst),
-      "flood control: lines a client may send at once above --rate")(
+      "flood control: lines a client may send at once before it is paced to --rate")(
       "idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
       "seconds of silence after which a client is disconnected (0: never)")(
       "max-clients", po::value(&max_clients)->default_value(max_clients),

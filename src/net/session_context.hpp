@@ -16,7 +16,7 @@ struct SessionLimits {
   std::size_t max_line = 4096;
   // Flood control: lines per second on average (0: off), and the burst allowed above it. Over
   // budget a client is slowed down, never cut off: its door stops reading it for a while.
-  double rate = 10;
+  double rate = 20;
   double burst = 100;
   // Disconnect a client that sends nothing for this long (0: never).
   std::chrono::seconds idle_timeout{0};

@@ -38,7 +38,7 @@ TEST(ServerFlags, DefaultsMatchTheTutorialServer) {
   EXPECT_EQ(flags.server.room.history, 100u);
   EXPECT_EQ(flags.server.room.notice_limit, 100u);
   EXPECT_EQ(flags.server.session.rate, 20.0);
-  EXPECT_EQ(flags.server.session.burst, 60.0);
+  EXPECT_EQ(flags.server.session.burst, 100.0);
   EXPECT_EQ(flags.server.session.idle_timeout.count(), 0);
   EXPECT_EQ(flags.server.max_clients, 10000u);
 }
@@ -146,8 +146,8 @@ TEST_F(ConfigFile, SetsEveryKeyItNames) {
                                  "max-clients = 2\n"
                                  "quiet = true\n");
   const ServerFlags flags = accepted({"--config", path});
-  EXPECT_EQ(flags.server.endpoint.address().to_string(), "0.0.0.0");
-  EXPECT_EQ(flags.server.endpoint.port(), 7000);
+  EXPECT_EQ(flags.line.address().to_string(), "0.0.0.0");
+  EXPECT_EQ(flags.line.port(), 7000);
   EXPECT_EQ(flags.threads, 3u);
   EXPECT_EQ(flags.server.session.max_line, 8192u);
   EXPECT_EQ(flags.server.room.outbox_bytes, 2u << 20);
@@ -163,9 +163,9 @@ TEST_F(ConfigFile, SetsEveryKeyItNames) {
 TEST_F(ConfigFile, LeavesTheDefaultsOfKeysItDoesNotName) {
   const ServerFlags flags =
       accepted({"--config", write("chatd.conf", "port = 7000\nquiet = false\n")});
-  EXPECT_EQ(flags.server.endpoint.port(), 7000);
+  EXPECT_EQ(flags.line.port(), 7000);
   EXPECT_FALSE(flags.quiet);
-  EXPECT_EQ(flags.server.endpoint.address().to_string(), "127.0.0.1");
+  EXPECT_EQ(flags.line.address().to_string(), "127.0.0.1");
   EXPECT_EQ(flags.server.session.max_line, 4096u);
   EXPECT_EQ(flags.server.max_clients, 10000u);
 }
@@ -177,7 +177,7 @@ TEST_F(ConfigFile, FlagsOnTheCommandLineOverrideTheFileWhereverTheyStand) {
            {"--config", path, "--port", "7001", "--history", "0", "--quiet"},
            {"--port", "7001", "--history", "0", "--quiet", "--config", path}}) {
     const ServerFlags flags = accepted(args);
-    EXPECT_EQ(flags.server.endpoint.port(), 7001) << ::testing::PrintToString(args);
+    EXPECT_EQ(flags.line.port(), 7001) << ::testing::PrintToString(args);
     EXPECT_EQ(flags.server.room.history, 0u) << ::testing::PrintToString(args);
     EXPECT_TRUE(flags.quiet) << ::testing::PrintToString(args);
     EXPECT_EQ(flags.server.session.max_line, 8192u) << "from the file";
@@ -265,7 +265,7 @@ TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
                                             "idle-timeout", "max-clients", "quiet"}));
   const ServerFlags from_example = accepted({"--config", write("chatd.conf", uncommented.str())});
   ServerFlags defaults = accepted({});
-  EXPECT_EQ(from_example.server.endpoint, defaults.server.endpoint);
+  EXPECT_EQ(from_example.line, defaults.line);
   EXPECT_EQ(from_example.threads, 4u);
   EXPECT_EQ(from_example.server.session.max_line, defaults.server.session.max_line);
   EXPECT_EQ(from_example.server.room.outbox_bytes, defaults.server.room.outbox_bytes);

@@ -168,7 +168,6 @@ asio::awaitable<void> LineSession::read_lines() {
 }
 
 asio::awaitable<bool> LineSession::wait_for_token() {
-  if (bucket_.full(Clock::now())) told_to_slow_down_ = false;
   if (bucket_.has_token(Clock::now())) co_return true;
   if (!told_to_slow_down_) {
     told_to_slow_down_ = true;
@@ -197,6 +196,8 @@ boost::system::error_code LineSession::read_available(std::vector<Input>& inputs
   if (ec) return ec;
   if (n == 0) return asio::error::eof;
   const auto now = Clock::now();
+  // Lines arriving to a full bucket start a new episode: a notice is due if it runs dry again.
+  if (bucket_.full(now)) told_to_slow_down_ = false;
   const auto on_frame = [&](FrameKind kind, std::string_view text) {
     if (kind == FrameKind::too_long) {
       inputs.emplace_back(LineTooLong{});
