@@ -380,3 +380,67 @@ TEST(Room, ConcurrentWritersAllSeeTheSameOrderOnAThreadPool) {
 
 }  // namespace
 }  // namespace chatd::actors
+
+namespace chatd::actors {
+namespace {
+
+// Members whose writers really sleep on their doorbells, as a session's do, in one thread.
+class SleepingWriters {
+ public:
+  explicit SleepingWriters(test::RoomHarness& harness) : harness_(harness) {}
+
+  void join(std::uint64_t id) {
+    auto outbox = std::make_shared<Outbox>(harness_.io.get_executor());
+    auto feed = outbox->subscribe(false);
+    boost::asio::co_spawn(harness_.io, drain(outbox, bytes_), boost::asio::detached);
+    harness_.queue(test::RoomHarness::join_event(id, "m" + std::to_string(id), std::move(feed)));
+    outboxes_.push_back(std::move(outbox));
+  }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  static boost::asio::awaitable<void> drain(std::shared_ptr<Outbox> outbox, std::size_t& bytes) {
+    std::vector<boost::asio::const_buffer> buffers;
+    while (outbox->end() == OutboxEnd::none) {
+      co_await outbox->wait_for_output();
+      buffers.clear();
+      bytes += outbox->gather(buffers, 1 << 20);
+      outbox->commit_gathered();
+    }
+  }
+
+  test::RoomHarness& harness_;
+  std::vector<std::shared_ptr<Outbox>> outboxes_;
+  std::size_t bytes_ = 0;
+};
+
+// Filling a room used to wake every idle writer on every join: O(N²) wake-ups for N members.
+TEST(Room, AJoinToABigQuietRoomWakesOnlyTheNewcomer) {
+  RoomLimits limits;
+  limits.history = 0;
+  limits.notice_limit = 100;  // the default: joins above it are not announced
+  test::RoomHarness room(limits);
+  SleepingWriters members(room);
+  constexpr std::uint64_t count = 10000;
+  for (std::uint64_t id = 1; id <= count; ++id) {
+    members.join(id);
+    if (id % 100 == 0) room.settle();  // batches of joins, as from many connecting clients
+  }
+  room.settle();
+  ASSERT_EQ(room.room->counters().members.load(), count);
+  const std::uint64_t filled = room.room->counters().wakeups.load();
+  // Each newcomer once for its start, plus the first 100 joins' notices to those already in.
+  EXPECT_LE(filled, count + 100 * 101 / 2) << "wake-ups while filling the room";
+
+  members.join(count + 1);
+  room.settle();
+  EXPECT_EQ(room.room->counters().wakeups.load() - filled, 1u) << "one join, one wake-up";
+
+  const std::uint64_t before_broadcast = room.room->counters().wakeups.load();
+  room.say(1, "to everyone");
+  EXPECT_EQ(room.room->counters().wakeups.load() - before_broadcast, count + 1);
+  room.send(Stop{});
+}
+
+}  // namespace
+}  // namespace chatd::actors
