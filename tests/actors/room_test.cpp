@@ -1,6 +1,5 @@
 // The room actor embedded without sockets: membership, order, eviction, churn, shutdown.
 #include "actors/room.hpp"
-#include "actors/outbox.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,13 +11,14 @@
 #include <thread>
 #include <vector>
 
+#include "actors/outbox.hpp"
 #include "support/room_harness.hpp"
 
 namespace chatd::actors {
 namespace {
 
-using test::RoomHarness;
 using test::lines;
+using test::RoomHarness;
 using test::take_output;
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -84,10 +84,12 @@ TEST(Room, IgnoresSaysFromSomeoneWhoIsNotAMember) {
 TEST(Room, EveryMemberSeesOneTotalOrderAndEachSendersOrder) {
   RoomHarness room;
   std::vector<std::shared_ptr<Subscription>> members;
-  for (std::uint64_t id = 1; id <= 5; ++id) members.push_back(room.join(id, "m" + std::to_string(id)));
+  for (std::uint64_t id = 1; id <= 5; ++id)
+    members.push_back(room.join(id, "m" + std::to_string(id)));
   // Interleave senders inside batches and across them.
   for (int round = 0; round < 200; ++round) {
-    for (std::uint64_t id = 1; id <= 5; ++id) room.queue(Say{MemberId{id}, lines(std::to_string(round))});
+    for (std::uint64_t id = 1; id <= 5; ++id)
+      room.queue(Say{MemberId{id}, lines(std::to_string(round))});
     if (round % 7 == 0) room.settle();
   }
   room.settle();
@@ -142,7 +144,8 @@ TEST(Room, MembershipIsEmptyAgainAfterHeavyJoinLeaveChurn) {
     if (id > 3) room.queue(Leave{MemberId{id - 3}, LeaveReason::closed, {}});
     if (id % 50 == 0) room.settle();
   }
-  for (std::uint64_t id = 4998; id <= 5000; ++id) room.queue(Leave{MemberId{id}, LeaveReason::closed, {}});
+  for (std::uint64_t id = 4998; id <= 5000; ++id)
+    room.queue(Leave{MemberId{id}, LeaveReason::closed, {}});
   room.settle();
   EXPECT_EQ(room.room->counters().members.load(), 0u);
   EXPECT_EQ(room.room->counters().messages.load(), 5000u);
@@ -156,7 +159,8 @@ TEST(Room, StopFlushesEveryMemberAndClosesTheInbox) {
   room.send(Stop{});
   EXPECT_EQ(alice->farewell(), Farewell::shutdown);
   EXPECT_EQ(take_output(*alice), "a:last words\n");
-  EXPECT_FALSE(room.room->inbox().try_send(boost::system::error_code{}, RoomEvent{Say{MemberId{1}, lines("x")}}));
+  EXPECT_FALSE(room.room->inbox().try_send(boost::system::error_code{},
+                                           RoomEvent{Say{MemberId{1}, lines("x")}}));
 }
 
 TEST(Room, RepliesReachOnlyTheirMemberAfterWhatItCausedBefore) {
@@ -272,7 +276,8 @@ TEST(Room, HistoryReplaySpansChunksAndKeepsOrder) {
   const std::vector<std::string> lines = lines_of(take_output(*room.join(2, "b")));
   ASSERT_EQ(lines.size(), 101u);
   EXPECT_EQ(lines[0], "* last 100 messages:");
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(lines[static_cast<std::size_t>(i) + 1], "a:" + std::to_string(i + 50) + padding);
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(lines[static_cast<std::size_t>(i) + 1], "a:" + std::to_string(i + 50) + padding);
 }
 
 // A room that has delivered megabytes to members who keep up holds on to a chunk or two of its
@@ -341,7 +346,8 @@ TEST(Room, ConcurrentWritersAllSeeTheSameOrderOnAThreadPool) {
                                                              boxes.back()->subscribe(false))});
     asio::co_spawn(
         strand,
-        [box = boxes.back(), &text = received[static_cast<std::size_t>(w)], &done]() -> asio::awaitable<void> {
+        [box = boxes.back(), &text = received[static_cast<std::size_t>(w)],
+         &done]() -> asio::awaitable<void> {
           std::vector<asio::const_buffer> buffers;
           for (;;) {
             co_await box->wait_for_output();
@@ -359,7 +365,8 @@ TEST(Room, ConcurrentWritersAllSeeTheSameOrderOnAThreadPool) {
         asio::make_strand(pool),
         [room, s]() -> asio::awaitable<void> {
           for (int i = 0; i < messages; ++i) {
-            RoomEvent say = Say{MemberId{1}, test::lines(std::to_string(s) + "/" + std::to_string(i))};
+            RoomEvent say =
+                Say{MemberId{1}, test::lines(std::to_string(s) + "/" + std::to_string(i))};
             co_await room->send(std::move(say));
           }
         },
