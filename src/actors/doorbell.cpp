@@ -7,7 +7,8 @@ namespace chatd::actors {
 
 namespace asio = boost::asio;
 
-Doorbell::Doorbell(asio::any_io_executor writer_executor) : bell_(std::move(writer_executor), 1) {}
+Doorbell::Doorbell(asio::any_io_executor writer_executor)
+    : bell_(std::move(writer_executor), asio::steady_timer::time_point::max()) {}
 
 bool Doorbell::ring() {
   if (!sleeping_.load(std::memory_order_seq_cst) ||
@@ -25,11 +26,7 @@ void Doorbell::interrupt() {
 }
 
 void Doorbell::wake_from_writer_strand() {
-  bell_.try_send(boost::system::error_code{});
-}
-
-void Doorbell::shut() {
-  bell_.close();
+  bell_.cancel();
 }
 
 }  // namespace chatd::actors

@@ -57,7 +57,9 @@ class LineSession {
   LineSession& operator=(const LineSession&) = delete;
   ~LineSession() { base::log_line(peer_ + " disconnected (" + end_.for_log() + ")"); }
 
-  static asio::awaitable<void> start(std::shared_ptr<LineSession> self);
+  // Runs the connection: spawns the writer (and idle watch), then reads until the end. `self`
+  // is this session, kept alive by the coroutine.
+  asio::awaitable<void> run(std::shared_ptr<LineSession> self);
 
  private:
   const SessionLimits& limits() const { return me_.context().limits; }
@@ -65,7 +67,6 @@ class LineSession {
   // The conversation is over: record why and stop reading. The writer still flushes.
   void finish(EndReason reason, std::string detail = {});
 
-  asio::awaitable<void> read_lines();
   // Reads what the socket holds and frames it into `inputs`, taking a token per line and
   // stopping when the budget runs out; with flood control on, unread lines stay in the kernel.
   boost::system::error_code read_available(std::vector<Input>& inputs);
@@ -112,34 +113,31 @@ void LineSession::finish(EndReason reason, std::string detail) {
   if (idle_timer_) idle_timer_->cancel();
 }
 
-asio::awaitable<void> LineSession::start(std::shared_ptr<LineSession> self) {
-  base::log_line(self->peer_ + " connected");
+asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
+  base::log_line(peer_ + " connected");
   // A room evicting this client hands the news to our strand, where a write blocked on a client
   // that stopped reading is cancelled: it would otherwise pin the room log until it went away.
   std::weak_ptr<LineSession> weak = self;
-  self->me_.outbox().bell().set_interrupt_handler([weak] {
+  me_.outbox().bell().set_interrupt_handler([weak] {
     if (auto session = weak.lock()) {
       session->finish(EndReason::too_slow);
       boost::system::error_code ignored;
       session->socket_.cancel(ignored);
     }
   });
-  const bool joined = co_await self->me_.enter_lobby();
+  const bool joined = co_await me_.enter_lobby();
   if (!joined) {
-    self->end_.record(EndReason::shutdown);
+    end_.record(EndReason::shutdown);
     co_return;
   }
-  const auto executor = self->socket_.get_executor();
+  const auto executor = socket_.get_executor();
   asio::co_spawn(executor, write_lines(self), base::log_escape("line writer"));
-  const auto idle_limit = self->limits().idle_timeout;
+  const auto idle_limit = limits().idle_timeout;
   if (idle_limit.count() > 0) {
-    self->idle_timer_.emplace(executor);
+    idle_timer_.emplace(executor);
     asio::co_spawn(executor, watch_for_idleness(self), base::log_escape("idle watch"));
   }
-  co_await self->read_lines();
-}
-
-asio::awaitable<void> LineSession::read_lines() {
+  // The reader runs right here, in the connection's own coroutine.
   std::vector<Input> inputs;
   while (!end_.ended()) {
     const bool may_read = co_await wait_for_token();
@@ -348,19 +346,25 @@ asio::awaitable<void> LineSession::watch_for_idleness(std::shared_ptr<LineSessio
   }
 }
 
+asio::awaitable<void> gone() {
+  co_return;
+}
+
 }  // namespace
 
 asio::awaitable<void> run_line_session(tcp::socket socket, actors::MemberId id,
                                        std::shared_ptr<const SessionContext> context,
                                        SessionGuard guard) {
+  // Not a coroutine itself: the session's own coroutine is its reader, one frame per client.
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
-  if (ec) co_return;  // reset before we got to it
+  if (ec) return gone();  // reset before we got to it
   socket.set_option(tcp::no_delay(true), ec);
   socket.non_blocking(true, ec);
   auto session = std::make_shared<LineSession>(std::move(socket), peer_name(remote), id,
                                                std::move(context), std::move(guard));
-  co_await LineSession::start(std::move(session));
+  LineSession& connection = *session;
+  return connection.run(std::move(session));
 }
 
 }  // namespace chatd::net::line
