@@ -33,6 +33,22 @@ void write_what_fits(boost::asio::ip::tcp::socket& socket,
                      std::vector<boost::asio::const_buffer>& buffers,
                      boost::system::error_code& ec);
 
+// Writes `buffers` unless `deadline` passes first (then: timed_out). A coroutine of its own so
+// that the timer lives only while a flush is under way, not in every idle writer's frame.
+template <class Stream>
+boost::asio::awaitable<boost::system::error_code> write_before(
+    Stream& stream, const std::vector<boost::asio::const_buffer>& buffers,
+    std::chrono::steady_clock::time_point deadline) {
+  namespace asio = boost::asio;
+  using namespace asio::experimental::awaitable_operators;
+  constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+  asio::steady_timer timer(stream.get_executor(), deadline);
+  auto outcome =
+      co_await (asio::async_write(stream, buffers, use_tuple) || timer.async_wait(use_tuple));
+  if (outcome.index() == 1) co_return asio::error::timed_out;
+  co_return std::get<0>(std::get<0>(outcome));
+}
+
 // What ended the writer: why, when it was the outbox or a failed write; nothing when the
 // participant simply finished (its door knows why).
 struct WriterEnd {
@@ -47,7 +63,6 @@ template <class Stream>
 boost::asio::awaitable<WriterEnd> write_outbox(Stream& stream, actors::Outbox& outbox,
                                                std::size_t max_write) {
   namespace asio = boost::asio;
-  using namespace asio::experimental::awaitable_operators;
   constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
   std::vector<asio::const_buffer> buffers;
   std::chrono::steady_clock::time_point deadline{};
@@ -75,12 +90,9 @@ boost::asio::awaitable<WriterEnd> write_outbox(Stream& stream, actors::Outbox& o
       } else {
         if (deadline == std::chrono::steady_clock::time_point{})
           deadline = std::chrono::steady_clock::now() + flush_deadline;
-        asio::steady_timer timer(stream.get_executor(), deadline);
-        auto outcome =
-            co_await (asio::async_write(stream, buffers, use_tuple) || timer.async_wait(use_tuple));
-        if (outcome.index() == 1)
+        ec = co_await write_before(stream, buffers, deadline);
+        if (ec == asio::error::timed_out)
           co_return WriterEnd{true, EndReason::write_failed, "flush deadline passed"};
-        ec = std::get<0>(std::get<0>(outcome));
       }
     }
     if (ec) co_return WriterEnd{true, EndReason::write_failed, ec.message()};

@@ -102,8 +102,9 @@ class LineSession {
   ConnectionEnd end_;
   Clock::time_point last_heard_ = Clock::now();
   asio::cancellation_signal stop_reading_;
-  std::optional<asio::steady_timer> pause_;       // only once the client is paced
-  std::optional<asio::steady_timer> idle_timer_;  // only with an idle timeout
+  // Allocated only when needed, so an idle client without them does not carry them.
+  std::unique_ptr<asio::steady_timer> pause_;       // once the client is paced
+  std::unique_ptr<asio::steady_timer> idle_timer_;  // with an idle timeout
   SessionGuard guard_;
 };
 
@@ -134,7 +135,7 @@ asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
   asio::co_spawn(executor, write_lines(self), base::log_escape("line writer"));
   const auto idle_limit = limits().idle_timeout;
   if (idle_limit.count() > 0) {
-    idle_timer_.emplace(executor);
+    idle_timer_ = std::make_unique<asio::steady_timer>(executor);
     asio::co_spawn(executor, watch_for_idleness(self), base::log_escape("idle watch"));
   }
   // The reader runs right here, in the connection's own coroutine.
@@ -172,7 +173,7 @@ asio::awaitable<bool> LineSession::wait_for_token() {
     std::string notice(slow_down);
     co_await tell(std::move(notice));
   }
-  if (!pause_) pause_.emplace(socket_.get_executor());
+  if (!pause_) pause_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
   while (!end_.ended() && !bucket_.has_token(Clock::now())) {
     pause_->expires_after(bucket_.until_token(Clock::now()));
     auto [ec] =
