@@ -60,6 +60,10 @@ class LineSession {
   // Runs the connection: spawns the writer (and idle watch), then reads until the end. `self`
   // is this session, kept alive by the coroutine.
   asio::awaitable<void> run(std::shared_ptr<LineSession> self);
+  // Joins the lobby and spawns the writer (and idle watch); false when the server is stopping.
+  asio::awaitable<bool> start(std::shared_ptr<LineSession> self);
+  // The one Leave, after relaying what a client that vanished mid-write had sent.
+  asio::awaitable<void> end_conversation();
 
  private:
   const SessionLimits& limits() const { return me_.context().limits; }
@@ -114,7 +118,7 @@ void LineSession::finish(EndReason reason, std::string detail) {
   if (idle_timer_) idle_timer_->cancel();
 }
 
-asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
+asio::awaitable<bool> LineSession::start(std::shared_ptr<LineSession> self) {
   base::log_line(peer_ + " connected");
   // A room evicting this client hands the news to our strand, where a write blocked on a client
   // that stopped reading is cancelled: it would otherwise pin the room log until it went away.
@@ -129,7 +133,7 @@ asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
   const bool joined = co_await me_.enter_lobby();
   if (!joined) {
     end_.record(EndReason::shutdown);
-    co_return;
+    co_return false;
   }
   const auto executor = socket_.get_executor();
   asio::co_spawn(executor, write_lines(self), base::log_escape("line writer"));
@@ -138,6 +142,14 @@ asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
     idle_timer_ = std::make_unique<asio::steady_timer>(executor);
     asio::co_spawn(executor, watch_for_idleness(self), base::log_escape("idle watch"));
   }
+  co_return true;
+}
+
+asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
+  // Starting and ending are coroutines of their own: what they await does not stay in the frame
+  // every idle reader keeps.
+  const bool started = co_await start(self);  // a copy: `self` keeps this session alive here
+  if (!started) co_return;
   // The reader runs right here, in the connection's own coroutine.
   std::vector<Input> inputs;
   while (!end_.ended()) {
@@ -161,6 +173,10 @@ asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
     }
     inputs.clear();
   }
+  co_await end_conversation();
+}
+
+asio::awaitable<void> LineSession::end_conversation() {
   if (end_.reason() == EndReason::write_failed) co_await relay_last_lines();
   std::string detail = end_.reason() == EndReason::quit ? end_.detail() : std::string();
   co_await me_.leave(leave_reason(end_.reason()), std::move(detail));
