@@ -1,8 +1,6 @@
 // Doorbell: a writer's wake-up; see doorbell.hpp.
 #include "actors/doorbell.hpp"
 
-#include <boost/asio/post.hpp>
-
 namespace chatd::actors {
 
 namespace asio = boost::asio;
@@ -26,6 +24,7 @@ void Doorbell::interrupt() {
 }
 
 void Doorbell::wake_from_writer_strand() {
+  sleeping_.store(false, std::memory_order_seq_cst);
   bell_.cancel();
 }
 

@@ -11,8 +11,9 @@
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
@@ -30,9 +31,11 @@ class Doorbell : public std::enable_shared_from_this<Doorbell> {
   // any: asks the writer's strand to run the interrupt handler (see below).
   void interrupt();
 
-  // writer: completes once `has_output()` is true.
+  // writer: sleeps until rung, unless `has_output()` turns true while it gets ready to. Not a
+  // coroutine (an idle writer keeps no frame for it); it may complete without output, so the
+  // caller looks again.
   template <class HasOutput>
-  boost::asio::awaitable<void> wait_until(HasOutput has_output);
+  boost::asio::awaitable<void> sleep_unless(HasOutput has_output);
   // writer: wakes its own wait, from the writer's strand.
   void wake_from_writer_strand();
   // writer, before the bell is shared: what interrupt() runs on the writer's strand — the
@@ -41,22 +44,22 @@ class Doorbell : public std::enable_shared_from_this<Doorbell> {
 
  private:
   std::atomic<bool> sleeping_{false};
-  boost::asio::steady_timer bell_;  // writer strand only; never expires, cancelled to wake
+  boost::asio::steady_timer bell_;   // writer strand only; never expires, cancelled to wake
+  boost::system::error_code woken_;  // writer strand only
   std::function<void()> on_interrupt_;
 };
 
 template <class HasOutput>
-boost::asio::awaitable<void> Doorbell::wait_until(HasOutput has_output) {
+boost::asio::awaitable<void> Doorbell::sleep_unless(HasOutput has_output) {
   namespace asio = boost::asio;
-  while (!has_output()) {
-    sleeping_.store(true, std::memory_order_seq_cst);
-    if (has_output()) {
-      sleeping_.store(false, std::memory_order_seq_cst);
-      break;
-    }
-    co_await bell_.async_wait(asio::as_tuple(asio::use_awaitable));
+  sleeping_.store(true, std::memory_order_seq_cst);
+  if (has_output()) {
+    // Output arrived while we were about to sleep: yield once and look again.
     sleeping_.store(false, std::memory_order_seq_cst);
+    return asio::post(bell_.get_executor(), asio::use_awaitable);
   }
+  // Cancelled by a wake-up; the error it completes with says nothing, so it goes nowhere useful.
+  return bell_.async_wait(asio::redirect_error(asio::use_awaitable, woken_));
 }
 
 }  // namespace chatd::actors

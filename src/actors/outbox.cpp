@@ -35,8 +35,7 @@ bool Outbox::has_output() const noexcept {
 }
 
 asio::awaitable<void> Outbox::wait_for_output() {
-  // Not a coroutine itself: one frame less for every idle writer.
-  return bell_->wait_until([this] { return has_output(); });
+  return bell_->sleep_unless([this] { return has_output(); });
 }
 
 void Outbox::forget_finished() {

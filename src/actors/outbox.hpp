@@ -31,7 +31,11 @@ class Outbox {
   // No feed will be added any more: the writer ends once the last one is flushed.
   void finish();
 
-  // writer: completes when gather() has something, or the writer should stop.
+  // writer: something to gather, or a reason to stop.
+  bool has_output() const noexcept;
+  // writer: completes when gather() may have something or the writer should stop — possibly
+  // without either, so the caller looks again. Not a coroutine: an idle writer keeps no frame
+  // for it.
   boost::asio::awaitable<void> wait_for_output();
   // writer: appends buffers for what is pending in every feed that may be drained now, at most
   // about `max_bytes` of room traffic, and returns their total size. The buffers stay valid until
@@ -47,7 +51,6 @@ class Outbox {
   Doorbell& bell() noexcept { return *bell_; }
 
  private:
-  bool has_output() const noexcept;
   // Drops finished feeds from the front and from among the side-by-side ones.
   void forget_finished();
 

@@ -67,7 +67,8 @@ boost::asio::awaitable<WriterEnd> write_outbox(Stream& stream, actors::Outbox& o
   std::vector<asio::const_buffer> buffers;
   std::chrono::steady_clock::time_point deadline{};
   for (;;) {
-    co_await outbox.wait_for_output();
+    // Under load there is nearly always something: look before going to sleep.
+    if (!outbox.has_output()) co_await outbox.wait_for_output();
     buffers.clear();
     const std::size_t gathered = outbox.gather(buffers, max_write);
     switch (outbox.end()) {

@@ -94,7 +94,8 @@ class LineSession {
   asio::awaitable<bool> on(LineTooLong);
   asio::awaitable<bool> tell(std::string text);
 
-  static asio::awaitable<void> write_lines(std::shared_ptr<LineSession> self);
+  // After the writer: why it stopped, and the door's last words for this client.
+  void writer_ended(std::exception_ptr error, WriterEnd ended);
   static asio::awaitable<void> watch_for_idleness(std::shared_ptr<LineSession> self);
 
   tcp::socket socket_;
@@ -136,7 +137,12 @@ asio::awaitable<bool> LineSession::start(std::shared_ptr<LineSession> self) {
     co_return false;
   }
   const auto executor = socket_.get_executor();
-  asio::co_spawn(executor, write_lines(self), base::log_escape("line writer"));
+  // The writer is write_outbox itself; what follows it runs in its completion handler, which
+  // holds the session: no wrapping coroutine frame per client.
+  asio::co_spawn(executor, write_outbox(socket_, me_.outbox(), limits().max_write),
+                 [self](std::exception_ptr error, WriterEnd ended) {
+                   self->writer_ended(error, std::move(ended));
+                 });
   const auto idle_limit = limits().idle_timeout;
   if (idle_limit.count() > 0) {
     idle_timer_ = std::make_unique<asio::steady_timer>(executor);
@@ -338,18 +344,17 @@ asio::awaitable<bool> LineSession::tell(std::string text) {
   co_return true;
 }
 
-asio::awaitable<void> LineSession::write_lines(std::shared_ptr<LineSession> self) {
-  const WriterEnd ended =
-      co_await write_outbox(self->socket_, self->me_.outbox(), self->limits().max_write);
-  if (ended.ended_by_writer) {
-    std::string detail = ended.detail;
-    self->finish(ended.reason, std::move(detail));
+void LineSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
+  if (error) {
+    base::log_escape("line writer")(error);
+    ended = WriterEnd{true, EndReason::write_failed, "writer failed"};
   }
+  if (ended.ended_by_writer) finish(ended.reason, std::move(ended.detail));
   // Best effort, without waiting: a client evicted as too slow rarely has room for it.
-  const std::string_view words = last_words(self->end_.reason());
+  const std::string_view words = last_words(end_.reason());
   if (!words.empty()) {
     boost::system::error_code ignored;
-    self->socket_.write_some(asio::buffer(words), ignored);
+    socket_.write_some(asio::buffer(words), ignored);
   }
 }
 
