@@ -1,0 +1,50 @@
+// What a finished run adds up to: totals over the members, the verdict, and the figures the
+// report prints. Main thread only, after the io_context has stopped.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "chat_bench/run.hpp"
+#include "loadgen/latency_histogram.hpp"
+
+namespace chatd::chat_bench {
+
+struct Totals {
+  std::uint64_t deliveries = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t ignored_lines = 0;
+  std::uint64_t disconnected = 0;
+  std::string first_disconnect;
+  loadgen::LatencyHistogram latency;
+};
+
+Totals add_up(const Run& run);
+
+struct Verdict {
+  std::string status;  // "ok", or what went wrong first
+  std::string detail;
+};
+
+Verdict judge(const Run& run, const Totals& totals);
+
+// The figures both outputs print, computed once.
+struct Figures {
+  double elapsed_s = 0;
+  std::optional<double> deliveries_per_s;
+  std::optional<double> server_cpu_s;
+  std::optional<double> server_cpu_s_per_million;
+  std::optional<double> server_rss_kb;
+  std::optional<double> server_hwm_kb;
+  std::optional<double> rss_per_conn_kb;
+  std::optional<double> broadcast_ms;  // idle: from the send until the last member had it
+};
+
+Figures compute_figures(const Run& run, const Totals& totals);
+
+// The q-quantile of a histogram in microseconds (q >= 1: the maximum); nothing if it is empty.
+std::optional<double> quantile_us(const loadgen::LatencyHistogram& histogram, double q);
+
+}  // namespace chatd::chat_bench
