@@ -11,6 +11,7 @@
 #include "chat_bench/poll_until.hpp"
 #include "chat_bench/publish.hpp"
 #include "loadgen/escaped_exception.hpp"
+#include "loadgen/proc_stats.hpp"
 
 namespace chatd::chat_bench {
 
@@ -20,9 +21,33 @@ using boost::system::error_code;
 
 namespace {
 
+// The server has finished with the connections when its CPU time grows by less than
+// kServerBusyNs per kServerSettleStep (a 2 % trickle: the Go runtime never quite stops).
+constexpr auto kServerSettleStep = 50ms;
+constexpr std::uint64_t kServerBusyNs = 1'000'000;
+constexpr auto kServerSettleLimit = 20s;
+
 void spawn_publisher(Member& member, Run& run) {
   asio::co_spawn(member.strand, publish(member, run),
                  loadgen::log_escaped_exception("chat-bench", "publisher"));
+}
+
+// The client's connect completes before the server has accepted and set up the session, so
+// the server's cost per connection is taken once its CPU time stops growing.
+asio::awaitable<void> wait_for_server_to_settle(Run& run) {
+  const auto pid = run.options.server.pid;
+  if (!pid) co_return;
+  const auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer step(executor);
+  const auto limit = std::min(run.deadline, Clock::now() + kServerSettleLimit);
+  auto before = loadgen::read_thread_cpu_ns(*pid);
+  while (before && Clock::now() < limit) {
+    step.expires_after(kServerSettleStep);
+    co_await step.async_wait(asio::as_tuple(asio::use_awaitable));
+    const auto after = loadgen::read_thread_cpu_ns(*pid);
+    if (!after || *after < *before + kServerBusyNs) break;
+    before = after;
+  }
 }
 
 // The last publisher connected last, so once its own warm-up line comes back, a server that
@@ -72,7 +97,7 @@ asio::awaitable<RunEnd> wait_for_deliveries(Run& run) {
   co_return RunEnd::deadline;
 }
 
-// Closes every member on its own strand; once all coroutines have unwound the io_context runs
+// Closes every member on its own strand; once all coroutines have unwound the io_contexts run
 // out of work and run() returns.
 void stop_members(Run& run) {
   for (auto& member_pointer : run.members) {
@@ -100,16 +125,21 @@ asio::awaitable<void> measure(Run& run) {
 }
 
 // Connects subscribers, then publishers, then warms up; records why it failed, if it did.
-asio::awaitable<bool> set_up(Run& run) {
+asio::awaitable<bool> set_up(Run& run, loadgen::IoPool& pool) {
   Timeline& timeline = run.timeline;
   const auto subscribers = run.workload.subscribers;
-  auto failure = co_await connect_members(run, 0, subscribers);
-  if (!failure) failure = co_await connect_members(run, subscribers, run.workload.members());
+  timeline.connect_began_ns = loadgen::now_ns();
+  auto failure = co_await connect_members(run, pool, 0, subscribers);
+  if (!failure) failure = co_await connect_members(run, pool, subscribers, run.workload.members());
   if (failure) {
+    timeline.connect_ended_ns = 0;  // no connect figures for a run that could not connect
     timeline.setup_status = "connect_failed";
     timeline.setup_detail = *failure;
     co_return false;
   }
+  co_await wait_for_server_to_settle(run);
+  timeline.server_settled_ns = loadgen::now_ns();
+  timeline.after_connect = sample_server(run.options.server.pid);
   const bool warm = co_await warm_up(run);
   if (!warm) {
     timeline.setup_status = "timeout";
@@ -121,9 +151,9 @@ asio::awaitable<bool> set_up(Run& run) {
 
 }  // namespace
 
-asio::awaitable<void> conduct(Run& run) {
+asio::awaitable<void> conduct(Run& run, loadgen::IoPool& pool) {
   run.timeline.before_connect = sample_server(run.options.server.pid);
-  const bool ready = co_await set_up(run);
+  const bool ready = co_await set_up(run, pool);
   if (ready) co_await measure(run);
   stop_members(run);
 }

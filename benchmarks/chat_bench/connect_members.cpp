@@ -5,13 +5,13 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <vector>
+#include <boost/asio/strand.hpp>
+#include <memory>
+#include <mutex>
 
+#include "chat_bench/poll_until.hpp"
 #include "chat_bench/receive.hpp"
 #include "loadgen/connect.hpp"
 #include "loadgen/escaped_exception.hpp"
@@ -27,11 +27,55 @@ namespace {
 // More handshakes in flight than this overflow the server's accept backlog and cost SYN retries.
 constexpr std::size_t kMaxConnectsInFlight = 256;
 
-// Members [next, last) still to connect; shared by the connect workers on the conductor strand.
-struct ConnectQueue {
-  std::size_t next = 0;
-  std::size_t last = 0;
-  std::string first_failure;
+// Members [first, last) still to connect, shared by the connect workers. Each pool context is a
+// lane: its workers connect the members that live on that context (index % lanes), so a socket
+// is connected by the thread that will read it. Shared by threads, so atomic; held by every
+// worker, so the conductor may stop waiting at the deadline.
+class ConnectQueue {
+ public:
+  ConnectQueue(std::size_t first, std::size_t last, std::size_t lanes)
+      : first_(first), last_(last), lanes_(lanes), taken_(lanes) {}
+
+  std::size_t members_in(std::size_t lane) const {
+    const auto begin = first_ + lane_offset(lane);
+    return begin >= last_ ? 0 : (last_ - 1 - begin) / lanes_ + 1;
+  }
+
+  // The next member of `lane` to connect, or nothing once the lane is done or anything failed.
+  std::optional<std::size_t> take(std::size_t lane) {
+    if (failed_.load()) return std::nullopt;
+    const auto index = first_ + lane_offset(lane) + taken_[lane].fetch_add(1) * lanes_;
+    if (index >= last_) return std::nullopt;
+    return index;
+  }
+
+  void fail(const std::string& why) {
+    const std::lock_guard lock(failure_mutex_);
+    if (first_failure_.empty()) first_failure_ = why;
+    failed_.store(true);
+  }
+
+  std::optional<std::string> first_failure() {
+    const std::lock_guard lock(failure_mutex_);
+    if (first_failure_.empty()) return std::nullopt;
+    return first_failure_;
+  }
+
+  std::atomic<std::size_t> workers_left{0};
+  std::atomic<std::uint64_t> done_ns{0};  // when the last worker finished
+
+ private:
+  std::size_t lane_offset(std::size_t lane) const {
+    return (lane + lanes_ - first_ % lanes_) % lanes_;
+  }
+
+  std::size_t first_;
+  std::size_t last_;
+  std::size_t lanes_;
+  std::vector<std::atomic<std::size_t>> taken_;  // per lane
+  std::atomic<bool> failed_{false};
+  std::mutex failure_mutex_;
+  std::string first_failure_;
 };
 
 void bind_source_address(tcp::socket& socket, asio::ip::address_v4 source, error_code& ec) {
@@ -52,41 +96,47 @@ asio::awaitable<std::optional<std::string>> connect_member(Member& member, const
   co_return std::nullopt;
 }
 
-// Takes members off the queue one at a time and starts each one's reader once it is connected.
+// Takes the lane's members one at a time and starts each one's reader once it is connected.
 // The first failure empties the queue: the run is over anyway.
-asio::awaitable<void> connect_worker(Run& run, ConnectQueue& queue) {
-  while (queue.next < queue.last) {
-    Member& member = *run.members[queue.next++];
+asio::awaitable<void> connect_worker(std::shared_ptr<ConnectQueue> queue, Run& run,
+                                     std::size_t lane) {
+  for (auto index = queue->take(lane); index; index = queue->take(lane)) {
+    Member& member = *run.members[*index];
     const auto failure = co_await connect_member(member, run);
     if (failure) {
-      if (queue.first_failure.empty()) queue.first_failure = *failure;
-      queue.next = queue.last;
-      co_return;
+      queue->fail(*failure);
+      break;
     }
     asio::co_spawn(member.strand, receive_lines(member, run),
                    loadgen::log_escaped_exception("chat-bench", "reader"));
   }
+  if (queue->workers_left.fetch_sub(1) == 1) queue->done_ns.store(loadgen::now_ns());
 }
 
 }  // namespace
 
-asio::awaitable<std::optional<std::string>> connect_members(Run& run, std::size_t first,
-                                                            std::size_t last) {
-  ConnectQueue queue{first, last, {}};
-  if (first == last) co_return std::nullopt;  // an empty parallel group would never complete
-  const auto executor = co_await asio::this_coro::executor;
-  using ConnectOperation =
-      decltype(asio::co_spawn(executor, connect_worker(run, queue), asio::deferred));
-  std::vector<ConnectOperation> workers;
-  const auto worker_count = std::min(kMaxConnectsInFlight, last - first);
-  for (std::size_t worker = 0; worker < worker_count; ++worker) {
-    workers.push_back(asio::co_spawn(executor, connect_worker(run, queue), asio::deferred));
+asio::awaitable<std::optional<std::string>> connect_members(Run& run, loadgen::IoPool& pool,
+                                                            std::size_t first, std::size_t last) {
+  if (first == last) co_return std::nullopt;
+  const auto lanes = pool.size();
+  auto queue = std::make_shared<ConnectQueue>(first, last, lanes);
+  const auto per_lane = std::max<std::size_t>(1, kMaxConnectsInFlight / lanes);
+  std::vector<std::size_t> workers(lanes);
+  for (std::size_t lane = 0; lane < lanes; ++lane) {
+    workers[lane] = std::min(per_lane, queue->members_in(lane));
+    queue->workers_left.fetch_add(workers[lane]);  // all counted before any can finish
   }
-  auto group = asio::experimental::make_parallel_group(std::move(workers));
-  auto wait_for_all = asio::experimental::wait_for_all();
-  co_await group.async_wait(wait_for_all, asio::use_awaitable);
-  if (queue.first_failure.empty()) co_return std::nullopt;
-  co_return queue.first_failure;
+  for (std::size_t lane = 0; lane < lanes; ++lane) {
+    for (std::size_t worker = 0; worker < workers[lane]; ++worker) {
+      asio::co_spawn(asio::make_strand(pool.context(lane)), connect_worker(queue, run, lane),
+                     loadgen::log_escaped_exception("chat-bench", "connect worker"));
+    }
+  }
+  auto all_done = [queue] { return queue->workers_left.load() == 0; };
+  const bool done = co_await poll_until(all_done, run.deadline);
+  if (!done) co_return "connect: timed out at the duration limit";
+  run.timeline.connect_ended_ns = queue->done_ns.load();
+  co_return queue->first_failure();
 }
 
 }  // namespace chatd::chat_bench

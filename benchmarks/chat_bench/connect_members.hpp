@@ -1,5 +1,5 @@
-// Opening the members' connections: a bounded number of handshakes in flight, each member's
-// reader started as soon as it is connected.
+// Opening the members' connections: a bounded number of handshakes in flight, spread over the
+// pool's threads, each member's reader started as soon as it is connected.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -11,9 +11,10 @@
 
 namespace chatd::chat_bench {
 
-// Connects members [first, last); returns the first failure, if any. Runs on the conductor
-// strand.
-boost::asio::awaitable<std::optional<std::string>> connect_members(Run& run, std::size_t first,
+// Connects members [first, last); returns the first failure, if any. Sets
+// run.timeline.connect_ended_ns to when the last of them connected. Runs on the conductor strand.
+boost::asio::awaitable<std::optional<std::string>> connect_members(Run& run, loadgen::IoPool& pool,
+                                                                   std::size_t first,
                                                                    std::size_t last);
 
 }  // namespace chatd::chat_bench

@@ -6,16 +6,16 @@
 //   fanout   P publishers send M stamped lines each, as fast as a window of W unechoed lines
 //            allows; S subscribers and the publishers receive everything. Measures throughput.
 //   latency  the same, paced at --rate lines/s per publisher. Measures delivery latency.
-//   idle     N silent members and one announcer that sends a single line. Measures server memory
-//            per connection and how long one broadcast takes to reach everybody.
-// Prints one JSON line on stdout and a summary on stderr. Exit status: 0 the run completed without
-// loss, 1 connection failure / timeout / stall / loss / reordering, 2 bad flags.
+//   idle     N silent members and one announcer that sends a single line. Measures what opening
+//            the connections costs, server memory per connection, and how long one broadcast
+//            takes to reach everybody.
+// Members are spread over --threads io_contexts, one thread each. Prints one JSON line on stdout
+// and a summary on stderr. Exit status: 0 the run completed without loss, 1 connection failure /
+// timeout / stall / loss / reordering, 2 bad flags.
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
 #include <iostream>
-#include <thread>
-#include <vector>
 
 #include "chat_bench/conduct.hpp"
 #include "chat_bench/report.hpp"
@@ -41,25 +41,18 @@ void require_descriptors(std::size_t members) {
   }
 }
 
-void run_io(asio::io_context& ioc, unsigned threads, Clock::time_point hard_stop) {
-  std::vector<std::jthread> helpers;
-  for (unsigned thread = 1; thread < threads; ++thread) {
-    helpers.emplace_back([&ioc, hard_stop] { ioc.run_until(hard_stop); });
-  }
-  ioc.run_until(hard_stop);
-}
-
 int run_benchmark(const Options& options) {
   const auto workload = workload_for(options);
   require_descriptors(workload.members());
   const auto began = Clock::now();
   const auto limit = loadgen::to_duration(options.duration_limit_s);
-  asio::io_context ioc(static_cast<int>(options.threads));
-  // Declared after the io_context so that its sockets are destroyed first.
+  loadgen::IoPool pool(options.threads);
+  // Declared after the pool so that its sockets are destroyed first.
   Run run{options, workload, options.server.endpoint(), began + limit, {}, {}, {}};
-  create_members(run, ioc);
-  const auto conductor = asio::make_strand(ioc);
-  asio::co_spawn(conductor, conduct(run), [&run](std::exception_ptr error) {
+  create_members(run, pool);
+  const auto conductor = asio::make_strand(pool.context(0));
+  asio::co_spawn(conductor, conduct(run, pool), [&run, &pool](std::exception_ptr error) {
+    pool.release();
     if (!error) return;
     run.timeline.setup_status = "error";
     try {
@@ -68,9 +61,9 @@ int run_benchmark(const Options& options) {
       run.timeline.setup_detail = e.what();
     }
   });
-  run_io(ioc, options.threads, run.deadline + kShutdownGrace);
-  if (!ioc.stopped()) {
-    ioc.stop();
+  pool.run_until(run.deadline + kShutdownGrace);
+  if (!pool.stopped()) {
+    pool.stop();
     std::cerr << "chat-bench: coroutines did not unwind within the shutdown grace period\n";
   }
   const auto totals = add_up(run);

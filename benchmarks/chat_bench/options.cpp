@@ -28,7 +28,7 @@ po::options_description describe_flags() {
     ("window", po::value<long long>()->default_value(64), "most lines a publisher has sent but not yet seen echoed")
     ("duration-limit", po::value<double>()->default_value(120), "hard stop for the whole run, seconds")
     ("connections", po::value<long long>()->default_value(1000), "idle: number of idle members")
-    ("threads", po::value<long long>()->default_value(1), "threads running the client io_context");
+    ("threads", po::value<long long>()->default_value(1), "client threads, each with an io_context and a share of the connections");
   // clang-format on
   loadgen::add_server_pid_flag(flags, "server process to sample for CPU time and RSS via /proc");
   return flags;

@@ -29,7 +29,7 @@ struct Options {
   std::uint64_t window{};
   double duration_limit_s{};
   std::size_t connections{};
-  unsigned threads{};  // threads running the client io_context
+  unsigned threads{};  // client threads, each running an io_context of its own
 };
 
 // Returns nothing when --help was asked for. Throws loadgen::UsageError or a program_options

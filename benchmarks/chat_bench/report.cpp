@@ -16,7 +16,7 @@ void print_workload(std::ostream& out, const Run& run) {
   out << "chat-bench " << mode_name(run.options.mode) << " against " << run.server << ": ";
   if (workload.idle) {
     out << workload.subscribers << " idle members and 1 announcer sending one " << workload.bytes
-        << " B line\n";
+        << " B line; " << run.options.threads << " client thread(s)\n";
     return;
   }
   out << workload.members() << " members (" << workload.subscribers << " subscribers + "
@@ -24,6 +24,19 @@ void print_workload(std::ostream& out, const Run& run) {
       << workload.bytes << " B per publisher, "
       << (workload.rate > 0 ? fixed(workload.rate, 1) + " lines/s each" : std::string("unpaced"))
       << ", window " << workload.window << '\n';
+}
+
+void print_connect(std::ostream& out, const Run& run, const Figures& figures) {
+  out << "  connect: " << run.workload.members() << " connections in "
+      << optional_text(figures.connect_s, 3, " s") << " ("
+      << optional_text(figures.connect_us_per_conn, 1, " us each") << ")";
+  if (run.options.server.pid) {
+    out << "; server " << optional_text(figures.connect_server_cpu_s, 4, " CPU-s") << " ("
+        << optional_text(figures.connect_server_cpu_us_per_conn, 2, " CPU-us per connection")
+        << ", busy " << optional_text(figures.connect_server_settle_s, 3, " s")
+        << " after the last connect)";
+  }
+  out << '\n';
 }
 
 void print_latency(std::ostream& out, std::string_view what,
@@ -79,13 +92,19 @@ std::string json_report(const Run& run, const Totals& totals, const Figures& fig
       .number("server_rss_kb", figures.server_rss_kb, 0)
       .number("server_hwm_kb", figures.server_hwm_kb, 0)
       .number("rss_per_conn_kb", figures.rss_per_conn_kb, 2)
-      .number("broadcast_ms", figures.broadcast_ms, 3);
+      .number("broadcast_ms", figures.broadcast_ms, 3)
+      .number("connect_s", figures.connect_s, 6)
+      .number("connect_us_per_conn", figures.connect_us_per_conn, 1)
+      .number("connect_server_cpu_s", figures.connect_server_cpu_s, 4)
+      .number("connect_server_cpu_us_per_conn", figures.connect_server_cpu_us_per_conn, 2)
+      .number("connect_server_settle_s", figures.connect_server_settle_s, 3);
   return json.str();
 }
 
 void print_summary(std::ostream& out, const Run& run, const Totals& totals, const Figures& figures,
                    const Verdict& verdict) {
   print_workload(out, run);
+  print_connect(out, run, figures);
   out << "  delivered " << totals.deliveries << " of " << run.workload.expected_deliveries()
       << " in " << fixed(figures.elapsed_s, 3)
       << " s = " << optional_text(figures.deliveries_per_s, 0, " deliveries/s") << "; lost "

@@ -35,6 +35,22 @@ std::optional<double> as_double(std::optional<std::uint64_t> value) {
   return static_cast<double>(*value);
 }
 
+void compute_connect_figures(const Run& run, Figures& figures) {
+  const Timeline& timeline = run.timeline;
+  if (timeline.connect_ended_ns <= timeline.connect_began_ns) return;
+  const auto members = static_cast<double>(run.workload.members());
+  figures.connect_s =
+      static_cast<double>(timeline.connect_ended_ns - timeline.connect_began_ns) / 1e9;
+  figures.connect_us_per_conn = *figures.connect_s * 1e6 / members;
+  const auto cpu_ns = difference(as_double(timeline.after_connect.thread_cpu_ns),
+                                 as_double(timeline.before_connect.thread_cpu_ns));
+  if (!cpu_ns) return;
+  figures.connect_server_settle_s =
+      static_cast<double>(timeline.server_settled_ns - timeline.connect_ended_ns) / 1e9;
+  figures.connect_server_cpu_s = *cpu_ns / 1e9;
+  figures.connect_server_cpu_us_per_conn = *cpu_ns / 1e3 / members;
+}
+
 }  // namespace
 
 Totals add_up(const Run& run) {
@@ -74,6 +90,7 @@ Verdict judge(const Run& run, const Totals& totals) {
 Figures compute_figures(const Run& run, const Totals& totals) {
   const Timeline& timeline = run.timeline;
   Figures figures;
+  compute_connect_figures(run, figures);
   if (timeline.end == RunEnd::not_started) return figures;
   figures.elapsed_s = static_cast<double>(timeline.end_ns - timeline.start_ns) / 1e9;
   const auto deliveries = static_cast<double>(totals.deliveries);

@@ -1,5 +1,5 @@
 // What a finished run adds up to: totals over the members, the verdict, and the figures the
-// report prints. Main thread only, after the io_context has stopped.
+// report prints. Main thread only, after the io_contexts have stopped.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,12 @@ struct Figures {
   std::optional<double> server_hwm_kb;
   std::optional<double> rss_per_conn_kb;
   std::optional<double> broadcast_ms;  // idle: from the send until the last member had it
+  // Opening the connections: the client's wall time, and the server's CPU time once it settled.
+  std::optional<double> connect_s;
+  std::optional<double> connect_us_per_conn;
+  std::optional<double> connect_server_cpu_s;
+  std::optional<double> connect_server_cpu_us_per_conn;
+  std::optional<double> connect_server_settle_s;  // after the last connect, until it went quiet
 };
 
 Figures compute_figures(const Run& run, const Totals& totals);

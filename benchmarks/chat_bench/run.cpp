@@ -73,17 +73,18 @@ Member::Member(asio::io_context& ioc, const Workload& workload,
 ServerSample sample_server(std::optional<int> pid) {
   if (!pid) return {};
   const auto status = loadgen::read_status(*pid);
-  return ServerSample{loadgen::read_cpu_seconds(*pid), status.rss_kb, status.hwm_kb};
+  return ServerSample{loadgen::read_cpu_seconds(*pid), loadgen::read_thread_cpu_ns(*pid),
+                      status.rss_kb, status.hwm_kb};
 }
 
-void create_members(Run& run, asio::io_context& ioc) {
+void create_members(Run& run, loadgen::IoPool& pool) {
   const Workload& workload = run.workload;
   run.members.reserve(workload.members());
   for (std::size_t index = 0; index < workload.members(); ++index) {
     std::optional<std::uint64_t> publisher;
     if (index >= workload.subscribers) publisher = index - workload.subscribers;
-    run.members.push_back(
-        std::make_unique<Member>(ioc, workload, publisher, source_address_for(workload, index)));
+    run.members.push_back(std::make_unique<Member>(pool.context(index), workload, publisher,
+                                                   source_address_for(workload, index)));
   }
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "chat_bench/options.hpp"
+#include "loadgen/io_pool.hpp"
 #include "loadgen/latency_histogram.hpp"
 #include "loadgen/timing.hpp"
 
@@ -57,7 +58,7 @@ struct Progress {
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 // One client connection. All fields except the atomic are touched only on the member's strand,
-// or by the main thread once the io_context has stopped.
+// or by the main thread once the io_contexts have stopped.
 struct Member {
   Member(boost::asio::io_context& ioc, const Workload& workload,
          std::optional<std::uint64_t> publisher_index,
@@ -95,20 +96,25 @@ enum class RunEnd { not_started, finished, quiet, deadline };
 
 struct ServerSample {
   std::optional<double> cpu_s;
+  std::optional<std::uint64_t> thread_cpu_ns;
   std::optional<std::uint64_t> rss_kb;
   std::optional<std::uint64_t> hwm_kb;
 };
 
 ServerSample sample_server(std::optional<int> pid);
 
-// What the conductor saw; read by the main thread after the io_context has stopped.
+// What the conductor saw; read by the main thread after the io_contexts have stopped.
 struct Timeline {
   std::string setup_status;  // empty when connecting and warming up worked
   std::string setup_detail;
   RunEnd end = RunEnd::not_started;
+  std::uint64_t connect_began_ns = 0;
+  std::uint64_t connect_ended_ns = 0;   // when the last member's connect completed
+  std::uint64_t server_settled_ns = 0;  // when the server's CPU time stopped growing after that
   std::uint64_t start_ns = 0;
   std::uint64_t end_ns = 0;
   ServerSample before_connect;
+  ServerSample after_connect;  // once the server's CPU time stopped growing
   ServerSample after_warmup;
   ServerSample after_run;
 };
@@ -125,7 +131,7 @@ struct Run {
   Member& publisher(std::size_t index) { return *members[workload.subscribers + index]; }
 };
 
-// Every member runs on a strand of its own.
-void create_members(Run& run, boost::asio::io_context& ioc);
+// Member i runs on the pool's context i (round robin), on a strand of its own.
+void create_members(Run& run, loadgen::IoPool& pool);
 
 }  // namespace chatd::chat_bench

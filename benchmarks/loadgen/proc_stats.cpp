@@ -43,6 +43,23 @@ std::optional<double> read_cpu_seconds(int pid) {
   return static_cast<double>(user_ticks + system_ticks) / ticks_per_second;
 }
 
+std::optional<std::uint64_t> read_thread_cpu_ns(int pid) {
+  std::error_code ec;
+  std::uint64_t total = 0;
+  bool any = false;
+  for (std::filesystem::directory_iterator task(proc_path(pid, "task"), ec), end;
+       !ec && task != end; task.increment(ec)) {
+    std::ifstream schedstat(task->path() / "schedstat");
+    std::uint64_t on_cpu_ns = 0;
+    if (schedstat >> on_cpu_ns) {  // a thread that exited meanwhile has nothing to read
+      total += on_cpu_ns;
+      any = true;
+    }
+  }
+  if (ec || !any) return std::nullopt;
+  return total;
+}
+
 ProcessStatus read_status(int pid) {
   ProcessStatus status;
   std::istringstream lines(read_whole_file(proc_path(pid, "status")));

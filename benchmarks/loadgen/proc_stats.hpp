@@ -14,6 +14,10 @@ bool process_is_readable(int pid);
 // 10 ms resolution.
 std::optional<double> read_cpu_seconds(int pid);
 
+// Nanoseconds on CPU summed over the process's live threads (/proc/PID/task/*/schedstat): the
+// resolution utime + stime lacks, for short phases such as opening a thousand connections.
+std::optional<std::uint64_t> read_thread_cpu_ns(int pid);
+
 struct ProcessStatus {
   bool alive = false;  // a zombie or a dead process is not
   std::optional<std::uint64_t> rss_kb;
