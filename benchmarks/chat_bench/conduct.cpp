@@ -26,6 +26,8 @@ namespace {
 constexpr auto kServerSettleStep = 50ms;
 constexpr std::uint64_t kServerBusyNs = 1'000'000;
 constexpr auto kServerSettleLimit = 20s;
+// Idle: no read for this long after the warm-up lines stopped means the last one has landed.
+constexpr auto kIdleQuietPeriod = 200ms;
 
 void spawn_publisher(Member& member, Run& run) {
   asio::co_spawn(member.strand, publish(member, run),
@@ -67,6 +69,24 @@ asio::awaitable<bool> warm_up(Run& run) {
   }
   auto everyone_warm = [&run] { return run.progress.warmed_up.load() == run.workload.members(); };
   co_return co_await poll_until(everyone_warm, run.deadline);
+}
+
+// Idle: a warm-up line repeated while the measured one goes out would be measured with it, so
+// the publishers stop repeating and the conductor waits until nothing arrives any more.
+asio::awaitable<void> end_warm_up_quietly(Run& run) {
+  for (std::size_t index = 0; index < run.workload.publishers; ++index) {
+    Member& member = run.publisher(index);
+    asio::post(member.strand, [&member] { member.warmup_over = true; });
+  }
+  const auto quiet_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(kIdleQuietPeriod).count());
+  auto quiet = [&run, quiet_ns] {
+    // Load before reading the clock: a reader on another thread may store a later time.
+    const auto last_read_ns = run.progress.last_read_ns.load();
+    const auto now = loadgen::now_ns();
+    return now > last_read_ns && now - last_read_ns > quiet_ns;
+  };
+  co_await poll_until(quiet, run.deadline);
 }
 
 void start_publishers(Run& run, Clock::time_point start) {
@@ -145,8 +165,10 @@ asio::awaitable<bool> set_up(Run& run, loadgen::IoPool& pool) {
     timeline.setup_status = "timeout";
     timeline.setup_detail =
         "warm-up: not every member saw every publisher's warm-up line within the duration limit";
+    co_return false;
   }
-  co_return warm;
+  if (run.workload.idle) co_await end_warm_up_quietly(run);
+  co_return true;
 }
 
 }  // namespace

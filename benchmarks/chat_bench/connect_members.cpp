@@ -15,6 +15,7 @@
 #include "chat_bench/receive.hpp"
 #include "loadgen/connect.hpp"
 #include "loadgen/escaped_exception.hpp"
+#include "loadgen/timestamped_read.hpp"
 
 namespace chatd::chat_bench {
 
@@ -90,6 +91,7 @@ asio::awaitable<std::optional<std::string>> connect_member(Member& member, const
   error_code ec;
   member.socket.open(tcp::v4(), ec);
   if (!ec && member.source) bind_source_address(member.socket, *member.source, ec);
+  if (!ec && run.workload.idle) loadgen::enable_receive_timestamps(member.socket, ec);
   if (ec) co_return "socket: " + ec.message();
   const auto failure = co_await loadgen::connect_before(member.socket, run.server, run.deadline);
   if (failure) co_return "connect: " + *failure;

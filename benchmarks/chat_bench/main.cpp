@@ -7,8 +7,8 @@
 //            allows; S subscribers and the publishers receive everything. Measures throughput.
 //   latency  the same, paced at --rate lines/s per publisher. Measures delivery latency.
 //   idle     N silent members and one announcer that sends a single line. Measures what opening
-//            the connections costs, server memory per connection, and how long one broadcast
-//            takes to reach everybody.
+//            the connections costs, server memory per connection, and when the one broadcast
+//            reaches each member (read by us, and queued by the kernel).
 // Members are spread over --threads io_contexts, one thread each. Prints one JSON line on stdout
 // and a summary on stderr. Exit status: 0 the run completed without loss, 1 connection failure /
 // timeout / stall / loss / reordering, 2 bad flags.

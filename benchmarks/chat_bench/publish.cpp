@@ -47,10 +47,11 @@ std::uint64_t lines_to_send_now(const Member& member, const Workload& workload) 
 }
 
 bool warming_up(const Member& member) {
-  return !member.start_requested && !member.closed;
+  return !member.warmup_over && !member.start_requested && !member.closed;
 }
 
-// Repeats `w<publisher>` until the conductor says start; false if the member closed first.
+// Repeats `w<publisher>` until the conductor says the warm-up is over or start, then waits for
+// the start; false if the member closed first.
 asio::awaitable<bool> repeat_warmup_until_started(Member& member, Run& run) {
   std::string line;
   append_warmup_line(line, *member.publisher);
@@ -67,6 +68,10 @@ asio::awaitable<bool> repeat_warmup_until_started(Member& member, Run& run) {
     }
     if (!warming_up(member)) break;  // a start during the write must not wait
     co_await sleep_until(member.wake, Clock::now() + kWarmupInterval);
+  }
+  // The conductor's start (or stop) cancels the timer; the deadline bounds the wait regardless.
+  while (!member.start_requested && !member.closed && Clock::now() < run.deadline) {
+    co_await sleep_until(member.wake, run.deadline);
   }
   co_return member.start_requested && !member.closed;
 }

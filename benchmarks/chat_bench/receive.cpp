@@ -8,12 +8,19 @@
 #include "chat_bench/stamp.hpp"
 #include "loadgen/line_buffer.hpp"
 #include "loadgen/line_protocol.hpp"
+#include "loadgen/timestamped_read.hpp"
 
 namespace chatd::chat_bench {
 
 namespace asio = boost::asio;
 
 namespace {
+
+// When the lines of one read arrived: every line of a read shares its times.
+struct Arrival {
+  std::uint64_t read_ns = 0;               // when the read completed
+  std::optional<std::uint64_t> kernel_ns;  // when the kernel queued it (idle runs only)
+};
 
 std::uint64_t micros_between(std::uint64_t from_ns, std::uint64_t to_ns) {
   return to_ns > from_ns ? (to_ns - from_ns) / 1000 : 0;
@@ -47,16 +54,19 @@ void wake_publisher_waiting_for_window(Member& member) {
   member.wake.cancel();
 }
 
-void record_stamp(Member& member, Run& run, const Stamp& stamp, std::uint64_t received_ns) {
+void record_stamp(Member& member, Run& run, const Stamp& stamp, const Arrival& arrival) {
   const Workload& workload = run.workload;
   if (stamp.publisher >= workload.publishers || stamp.sequence >= workload.messages) {
     ++member.ignored_lines;
     return;
   }
   ++member.deliveries;
-  member.last_latency_us = micros_between(stamp.sent_ns, received_ns);
+  member.last_latency_us = micros_between(stamp.sent_ns, arrival.read_ns);
+  if (arrival.kernel_ns) {
+    member.last_kernel_latency_us = micros_between(stamp.sent_ns, *arrival.kernel_ns);
+  }
   if (member.latency) member.latency->record(member.last_latency_us);
-  track_sequence(member, run, stamp, received_ns);
+  track_sequence(member, run, stamp, arrival.read_ns);
   if (member.publisher == stamp.publisher) wake_publisher_waiting_for_window(member);
 }
 
@@ -67,12 +77,12 @@ void record_warmup(Member& member, Run& run, std::uint64_t publisher) {
   if (++member.warmups_seen == run.workload.publishers) run.progress.warmed_up.fetch_add(1);
 }
 
-void handle_line(Member& member, Run& run, std::string_view line, std::uint64_t received_ns) {
+void handle_line(Member& member, Run& run, std::string_view line, const Arrival& arrival) {
   const auto text = loadgen::message_text(line);
   if (!text) {
     ++member.ignored_lines;
   } else if (const auto stamp = parse_stamp(*text)) {
-    record_stamp(member, run, *stamp, received_ns);
+    record_stamp(member, run, *stamp, arrival);
   } else if (const auto publisher = parse_warmup(*text)) {
     record_warmup(member, run, *publisher);
   } else {
@@ -93,17 +103,25 @@ asio::awaitable<void> receive_lines(Member& member, Run& run) {
   loadgen::LineBuffer lines(run.workload.read_buffer_bytes);
   while (!member.closed) {
     const auto space = lines.free_space();
-    auto [ec, received] =
-        co_await member.socket.async_read_some(space, asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      note_connection_lost(member, "read: " + ec.message());
+    loadgen::TimestampedRead read;
+    if (run.workload.idle) {  // idle runs also take the kernel's receive time
+      read = co_await loadgen::read_some_timestamped(member.socket, space);
+    } else {
+      auto [ec, received] =
+          co_await member.socket.async_read_some(space, asio::as_tuple(asio::use_awaitable));
+      read.ec = ec;
+      read.bytes = received;
+    }
+    if (read.ec) {
+      note_connection_lost(member, "read: " + read.ec.message());
       co_return;
     }
-    // All lines of one read share a receive time.
-    const auto received_ns = loadgen::now_ns();
-    run.progress.last_read_ns.store(received_ns, std::memory_order_relaxed);
-    const auto result = lines.take(received, [&member, &run, received_ns](std::string_view line) {
-      handle_line(member, run, line, received_ns);
+    Arrival arrival;
+    arrival.read_ns = loadgen::now_ns();
+    arrival.kernel_ns = read.arrived_ns;
+    run.progress.last_read_ns.store(arrival.read_ns, std::memory_order_relaxed);
+    const auto result = lines.take(read.bytes, [&member, &run, &arrival](std::string_view line) {
+      handle_line(member, run, line, arrival);
     });
     if (result == loadgen::LinesResult::line_too_long) {
       note_connection_lost(member, "received a line longer than the read buffer");

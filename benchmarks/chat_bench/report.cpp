@@ -65,6 +65,9 @@ std::string json_report(const Run& run, const Totals& totals, const Figures& fig
                         const Verdict& verdict) {
   const Workload& workload = run.workload;
   const bool idle = workload.idle;
+  const auto idle_only = [idle](std::optional<double> value) {
+    return idle ? value : std::nullopt;
+  };
   loadgen::JsonLine json;
   json.text("mode", mode_name(run.options.mode))
       .text("status", verdict.status)
@@ -97,7 +100,13 @@ std::string json_report(const Run& run, const Totals& totals, const Figures& fig
       .number("connect_us_per_conn", figures.connect_us_per_conn, 1)
       .number("connect_server_cpu_s", figures.connect_server_cpu_s, 4)
       .number("connect_server_cpu_us_per_conn", figures.connect_server_cpu_us_per_conn, 2)
-      .number("connect_server_settle_s", figures.connect_server_settle_s, 3);
+      .number("connect_server_settle_s", figures.connect_server_settle_s, 3)
+      .number("broadcast_p50_us", idle_only(quantile_us(totals.arrival, 0.50)), 0)
+      .number("broadcast_p99_us", idle_only(quantile_us(totals.arrival, 0.99)), 0)
+      .number("broadcast_max_us", idle_only(quantile_us(totals.arrival, 1.0)), 0)
+      .number("broadcast_kernel_p50_us", idle_only(quantile_us(totals.kernel_arrival, 0.50)), 0)
+      .number("broadcast_kernel_p99_us", idle_only(quantile_us(totals.kernel_arrival, 0.99)), 0)
+      .number("broadcast_kernel_max_us", idle_only(quantile_us(totals.kernel_arrival, 1.0)), 0);
   return json.str();
 }
 
@@ -110,7 +119,12 @@ void print_summary(std::ostream& out, const Run& run, const Totals& totals, cons
       << " s = " << optional_text(figures.deliveries_per_s, 0, " deliveries/s") << "; lost "
       << totals.lost << ", reordered " << totals.reordered << ", disconnected "
       << totals.disconnected << ", ignored lines " << totals.ignored_lines << '\n';
-  print_latency(out, "latency", totals.latency);
+  if (run.workload.idle) {
+    print_latency(out, "broadcast arrival, read", totals.arrival);
+    print_latency(out, "broadcast arrival, kernel", totals.kernel_arrival);
+  } else {
+    print_latency(out, "latency", totals.latency);
+  }
   if (run.options.server.pid) print_server(out, run, figures);
   out << "  result: " << verdict.status << ": " << verdict.detail << '\n';
 }

@@ -22,6 +22,9 @@ void add_member(Totals& totals, const Member& member, const Workload& workload) 
     totals.latency.merge(*member.latency);
   } else if (member.deliveries > 0) {
     totals.latency.record(member.last_latency_us);
+    if (member.publisher) return;  // the announcer's own echo is not an arrival at a member
+    totals.arrival.record(member.last_latency_us);
+    if (member.last_kernel_latency_us) totals.kernel_arrival.record(*member.last_kernel_latency_us);
   }
 }
 

@@ -19,6 +19,10 @@ struct Totals {
   std::uint64_t disconnected = 0;
   std::string first_disconnect;
   loadgen::LatencyHistogram latency;
+  // Idle: the measured line's arrival at each idle member (the announcer's own echo excluded),
+  // when it was read, and when the kernel queued it on the member's socket.
+  loadgen::LatencyHistogram arrival;
+  loadgen::LatencyHistogram kernel_arrival;
 };
 
 Totals add_up(const Run& run);

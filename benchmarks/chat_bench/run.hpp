@@ -32,7 +32,8 @@ struct Workload {
   std::size_t bytes = 0;
   double rate = 0;
   std::uint64_t window = 0;
-  // Idle runs keep one latency per member instead of a histogram each.
+  // Idle runs keep one latency per member instead of a histogram each, take the kernel's
+  // receive time too, and let the server go quiet before the one measured line.
   bool idle = false;
   std::size_t read_buffer_bytes = 0;
   bool spread_source_addresses = false;
@@ -83,10 +84,12 @@ struct Member {
   std::uint64_t ignored_lines = 0;
   std::unique_ptr<loadgen::LatencyHistogram> latency;
   std::uint64_t last_latency_us = 0;
+  std::optional<std::uint64_t> last_kernel_latency_us;  // idle: send to the kernel's receive
   std::atomic<bool> own_warmup_echoed{false};
 
   // Publishing
   std::uint64_t sent = 0;
+  bool warmup_over = false;  // stop repeating the warm-up line and wait for the start
   bool start_requested = false;
   bool waiting_for_window = false;
   Clock::time_point start_time;
