@@ -19,7 +19,7 @@ done
   --messages 200 --server-pid "$server" --duration-limit 30 >/dev/null
 "$build/benchmarks/chat-bench" --port "$port" --mode latency --subscribers 5 --publishers 2 \
   --messages 20 --rate 100 --duration-limit 30 >/dev/null
-"$build/benchmarks/chat-bench" --port "$port" --mode idle --connections 50 --duration-limit 30 >/dev/null
+"$build/benchmarks/chat-bench" --port "$port" --mode idle --connections 50 --threads 2 --duration-limit 30 >/dev/null
 kill "$server"
 wait "$server" 2>/dev/null || true
 

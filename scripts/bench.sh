@@ -103,7 +103,8 @@ bench_args() {
     idle)
       local connections=$idle_connections
       [[ $server == go ]] && connections=$idle_go_connections
-      echo "--mode idle --connections $connections --bytes 64 --duration-limit 60" ;;
+      # Two client threads (an io_context each) read the idle members in parallel.
+      echo "--mode idle --connections $connections --threads 2 --bytes 64 --duration-limit 60" ;;
     *) fail "unknown workload '$workload'" ;;
   esac
 }
@@ -152,18 +153,23 @@ ratio() {
 }
 
 print_table() {
-  local keys=(deliveries_per_s server_cpu_s_per_million p50_us p99_us broadcast_ms rss_per_conn_kb)
+  local keys=(deliveries_per_s server_cpu_s_per_million p50_us p99_us broadcast_ms rss_per_conn_kb
+    connect_us_per_conn connect_server_cpu_us_per_conn broadcast_kernel_p99_us)
   local workload server
   echo
   echo "Medians of ok runs (RUNS=$runs); results in $results"
-  printf '%-8s %-9s %-6s %14s %10s %10s %10s %12s %12s\n' workload server ok deliveries/s CPU-s/M p50_us p99_us broadcast_ms rss/conn_kB
+  local row_format='%-8s %-9s %-6s %14s %10s %10s %10s %12s %12s %10s %12s %13s\n'
+  # shellcheck disable=SC2059  # the format is ours
+  printf "$row_format" workload server ok deliveries/s CPU-s/M p50_us p99_us broadcast_ms rss/conn_kB \
+    conn_us srv_cpu_us/c kernel_p99_us
   for workload in $workloads; do
     local -A row=()
     for server in $servers; do
       local values
       mapfile -t values < <(medians_of "$workload" "$server" "${keys[@]}")
       row[$server]="${values[*]}"
-      printf '%-8s %-9s %-6s %14s %10s %10s %10s %12s %12s\n' "$workload" "$server" \
+      # shellcheck disable=SC2059
+      printf "$row_format" "$workload" "$server" \
         "$(ok_runs "$workload" "$server")/$runs" "${values[@]}"
     done
     if [[ -n ${row[chatd]:-} && -n ${row[go]:-} ]]; then
@@ -171,7 +177,8 @@ print_table() {
       read -ra chatd_values <<<"${row[chatd]}"
       read -ra go_values <<<"${row[go]}"
       for index in "${!keys[@]}"; do ratios+=("$(ratio "${go_values[index]}" "${chatd_values[index]}")"); done
-      printf '%-8s %-9s %-6s %14s %10s %10s %10s %12s %12s\n' "$workload" "go/chatd" "" "${ratios[@]}"
+      # shellcheck disable=SC2059
+      printf "$row_format" "$workload" "go/chatd" "" "${ratios[@]}"
     fi
   done
   echo

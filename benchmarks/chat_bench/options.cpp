@@ -1,0 +1,87 @@
+// chat-bench's flags; see options.hpp.
+#include "chat_bench/options.hpp"
+
+#include <boost/program_options.hpp>
+#include <string>
+
+#include "loadgen/command_line.hpp"
+
+namespace chatd::chat_bench {
+
+namespace po = boost::program_options;
+using loadgen::flag_in_range;
+using loadgen::UsageError;
+
+namespace {
+
+po::options_description describe_flags() {
+  po::options_description flags("chat-bench: load generator for chatd and the Go tutorial server");
+  loadgen::add_common_flags(flags);
+  // clang-format off
+  flags.add_options()
+    ("mode", po::value<std::string>()->default_value("fanout"), "fanout | latency | idle")
+    ("subscribers", po::value<long long>()->default_value(100), "fanout/latency: members that only receive")
+    ("publishers", po::value<long long>()->default_value(10), "fanout/latency: members that send and receive")
+    ("messages", po::value<long long>(), "fanout/latency: lines per publisher (default 20000; latency: 1000)")
+    ("bytes", po::value<long long>()->default_value(64), "payload bytes per line (48..4000)")
+    ("rate", po::value<double>(), "lines/s per publisher, 0 = as fast as the window allows (default 0; latency: 100)")
+    ("window", po::value<long long>()->default_value(64), "most lines a publisher has sent but not yet seen echoed")
+    ("duration-limit", po::value<double>()->default_value(120), "hard stop for the whole run, seconds")
+    ("connections", po::value<long long>()->default_value(1000), "idle: number of idle members")
+    ("threads", po::value<long long>()->default_value(1), "client threads, each with an io_context and a share of the connections");
+  // clang-format on
+  loadgen::add_server_pid_flag(flags, "server process to sample for CPU time and RSS via /proc");
+  return flags;
+}
+
+std::size_t size_flag(const po::variables_map& flags, const char* name, long long low,
+                      long long high) {
+  return static_cast<std::size_t>(flag_in_range<long long>(flags, name, low, high));
+}
+
+Mode mode_from(const std::string& text) {
+  if (text == "fanout") return Mode::fanout;
+  if (text == "latency") return Mode::latency;
+  if (text == "idle") return Mode::idle;
+  throw UsageError("--mode must be fanout, latency or idle, got '" + text + "'");
+}
+
+Options options_from(const po::variables_map& flags) {
+  Options options;
+  options.server = loadgen::server_flags(flags);
+  options.mode = mode_from(flags["mode"].as<std::string>());
+  const bool latency = options.mode == Mode::latency;
+  options.subscribers = size_flag(flags, "subscribers", 0, 100000);
+  options.publishers = size_flag(flags, "publishers", 1, 10000);
+  options.messages = static_cast<std::uint64_t>(
+      flag_in_range<long long>(flags, "messages", 1, 1000000000, latency ? 1000 : 20000));
+  options.bytes = size_flag(flags, "bytes", kMinPayloadBytes, kMaxPayloadBytes);
+  options.rate = flag_in_range<double>(flags, "rate", 0.0, 1e7, latency ? 100.0 : 0.0);
+  if (latency && options.rate <= 0) throw UsageError("--mode latency needs --rate > 0");
+  options.window =
+      static_cast<std::uint64_t>(flag_in_range<long long>(flags, "window", 1, 1000000));
+  options.duration_limit_s = flag_in_range<double>(flags, "duration-limit", 0.1, 86400);
+  options.connections = size_flag(flags, "connections", 1, 1000000);
+  options.threads = static_cast<unsigned>(flag_in_range<long long>(flags, "threads", 1, 64));
+  return options;
+}
+
+}  // namespace
+
+std::string_view mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::fanout:
+      return "fanout";
+    case Mode::latency:
+      return "latency";
+    case Mode::idle:
+      return "idle";
+  }
+  return "?";
+}
+
+std::optional<Options> parse_options(int argc, char** argv) {
+  return loadgen::parse_options_with(argc, argv, describe_flags(), options_from);
+}
+
+}  // namespace chatd::chat_bench

@@ -1,0 +1,39 @@
+// chat-bench's flags: what to run, against which server, for how long.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "loadgen/command_line.hpp"
+
+namespace chatd::chat_bench {
+
+enum class Mode { fanout, latency, idle };
+
+std::string_view mode_name(Mode mode);
+
+constexpr std::size_t kMinPayloadBytes = 48;    // the longest possible stamp fits
+constexpr std::size_t kMaxPayloadBytes = 4000;  // chatd refuses lines over 4096 bytes
+
+// Validated flags; parse_options fills every field, and its flag table holds the defaults.
+struct Options {
+  loadgen::ServerFlags server;
+  Mode mode{};
+  std::size_t subscribers{};
+  std::size_t publishers{};
+  std::uint64_t messages{};
+  std::size_t bytes{};
+  double rate{};  // lines per second per publisher; 0 = as fast as the window allows
+  std::uint64_t window{};
+  double duration_limit_s{};
+  std::size_t connections{};
+  unsigned threads{};  // client threads, each running an io_context of its own
+};
+
+// Returns nothing when --help was asked for. Throws loadgen::UsageError or a program_options
+// error on bad flags.
+std::optional<Options> parse_options(int argc, char** argv);
+
+}  // namespace chatd::chat_bench

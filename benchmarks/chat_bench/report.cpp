@@ -1,0 +1,132 @@
+// chat-bench's outputs; see report.hpp.
+#include "chat_bench/report.hpp"
+
+#include "loadgen/json_line.hpp"
+#include "loadgen/number_format.hpp"
+
+namespace chatd::chat_bench {
+
+using loadgen::fixed;
+using loadgen::optional_text;
+
+namespace {
+
+void print_workload(std::ostream& out, const Run& run) {
+  const Workload& workload = run.workload;
+  out << "chat-bench " << mode_name(run.options.mode) << " against " << run.server << ": ";
+  if (workload.idle) {
+    out << workload.subscribers << " idle members and 1 announcer sending one " << workload.bytes
+        << " B line; " << run.options.threads << " client thread(s)\n";
+    return;
+  }
+  out << workload.members() << " members (" << workload.subscribers << " subscribers + "
+      << workload.publishers << " publishers), " << workload.messages << " lines x "
+      << workload.bytes << " B per publisher, "
+      << (workload.rate > 0 ? fixed(workload.rate, 1) + " lines/s each" : std::string("unpaced"))
+      << ", window " << workload.window << '\n';
+}
+
+void print_connect(std::ostream& out, const Run& run, const Figures& figures) {
+  out << "  connect: " << run.workload.members() << " connections in "
+      << optional_text(figures.connect_s, 3, " s") << " ("
+      << optional_text(figures.connect_us_per_conn, 1, " us each") << ")";
+  if (run.options.server.pid) {
+    out << "; server " << optional_text(figures.connect_server_cpu_s, 4, " CPU-s") << " ("
+        << optional_text(figures.connect_server_cpu_us_per_conn, 2, " CPU-us per connection")
+        << ", busy " << optional_text(figures.connect_server_settle_s, 3, " s")
+        << " after the last connect)";
+  }
+  out << '\n';
+}
+
+void print_latency(std::ostream& out, std::string_view what,
+                   const loadgen::LatencyHistogram& histogram) {
+  out << "  " << what << ": p50 " << optional_text(quantile_us(histogram, 0.5), 0, " us")
+      << ", p99 " << optional_text(quantile_us(histogram, 0.99), 0, " us") << ", p99.9 "
+      << optional_text(quantile_us(histogram, 0.999), 0, " us") << ", max "
+      << optional_text(quantile_us(histogram, 1.0), 0, " us") << '\n';
+}
+
+void print_server(std::ostream& out, const Run& run, const Figures& figures) {
+  out << "  server pid " << *run.options.server.pid << ": "
+      << optional_text(figures.server_cpu_s, 3, " CPU-s") << " ("
+      << optional_text(figures.server_cpu_s_per_million, 4, " CPU-s per million deliveries")
+      << "), RSS " << optional_text(figures.server_rss_kb, 0, " kB") << " (peak "
+      << optional_text(figures.server_hwm_kb, 0, " kB") << ")";
+  if (run.workload.idle) {
+    out << ", " << optional_text(figures.rss_per_conn_kb, 2, " kB per connection");
+  }
+  out << '\n';
+}
+
+}  // namespace
+
+std::string json_report(const Run& run, const Totals& totals, const Figures& figures,
+                        const Verdict& verdict) {
+  const Workload& workload = run.workload;
+  const bool idle = workload.idle;
+  const auto idle_only = [idle](std::optional<double> value) {
+    return idle ? value : std::nullopt;
+  };
+  loadgen::JsonLine json;
+  json.text("mode", mode_name(run.options.mode))
+      .text("status", verdict.status)
+      .count("subscribers", workload.subscribers)
+      .count("publishers", workload.publishers)
+      .count("messages", workload.messages)
+      .count("bytes", workload.bytes)
+      .number("rate", workload.rate, 1)
+      .count("window", workload.window)
+      .count("connections", idle ? run.options.connections : workload.members())
+      .count("threads", run.options.threads)
+      .count("deliveries", totals.deliveries)
+      .count("expected_deliveries", workload.expected_deliveries())
+      .count("lost", totals.lost)
+      .count("reordered", totals.reordered)
+      .count("disconnected", totals.disconnected)
+      .number("elapsed_s", figures.elapsed_s, 6)
+      .number("deliveries_per_s", figures.deliveries_per_s, 0)
+      .number("p50_us", quantile_us(totals.latency, 0.50), 0)
+      .number("p99_us", quantile_us(totals.latency, 0.99), 0)
+      .number("p999_us", quantile_us(totals.latency, 0.999), 0)
+      .number("max_us", quantile_us(totals.latency, 1.0), 0)
+      .number("server_cpu_s", figures.server_cpu_s, 3)
+      .number("server_cpu_s_per_million", figures.server_cpu_s_per_million, 4)
+      .number("server_rss_kb", figures.server_rss_kb, 0)
+      .number("server_hwm_kb", figures.server_hwm_kb, 0)
+      .number("rss_per_conn_kb", figures.rss_per_conn_kb, 2)
+      .number("broadcast_ms", figures.broadcast_ms, 3)
+      .number("connect_s", figures.connect_s, 6)
+      .number("connect_us_per_conn", figures.connect_us_per_conn, 1)
+      .number("connect_server_cpu_s", figures.connect_server_cpu_s, 4)
+      .number("connect_server_cpu_us_per_conn", figures.connect_server_cpu_us_per_conn, 2)
+      .number("connect_server_settle_s", figures.connect_server_settle_s, 3)
+      .number("broadcast_p50_us", idle_only(quantile_us(totals.arrival, 0.50)), 0)
+      .number("broadcast_p99_us", idle_only(quantile_us(totals.arrival, 0.99)), 0)
+      .number("broadcast_max_us", idle_only(quantile_us(totals.arrival, 1.0)), 0)
+      .number("broadcast_kernel_p50_us", idle_only(quantile_us(totals.kernel_arrival, 0.50)), 0)
+      .number("broadcast_kernel_p99_us", idle_only(quantile_us(totals.kernel_arrival, 0.99)), 0)
+      .number("broadcast_kernel_max_us", idle_only(quantile_us(totals.kernel_arrival, 1.0)), 0);
+  return json.str();
+}
+
+void print_summary(std::ostream& out, const Run& run, const Totals& totals, const Figures& figures,
+                   const Verdict& verdict) {
+  print_workload(out, run);
+  print_connect(out, run, figures);
+  out << "  delivered " << totals.deliveries << " of " << run.workload.expected_deliveries()
+      << " in " << fixed(figures.elapsed_s, 3)
+      << " s = " << optional_text(figures.deliveries_per_s, 0, " deliveries/s") << "; lost "
+      << totals.lost << ", reordered " << totals.reordered << ", disconnected "
+      << totals.disconnected << ", ignored lines " << totals.ignored_lines << '\n';
+  if (run.workload.idle) {
+    print_latency(out, "broadcast arrival, read", totals.arrival);
+    print_latency(out, "broadcast arrival, kernel", totals.kernel_arrival);
+  } else {
+    print_latency(out, "latency", totals.latency);
+  }
+  if (run.options.server.pid) print_server(out, run, figures);
+  out << "  result: " << verdict.status << ": " << verdict.detail << '\n';
+}
+
+}  // namespace chatd::chat_bench

@@ -1,0 +1,91 @@
+// The run's shape and members; see run.hpp.
+#include "chat_bench/run.hpp"
+
+#include <algorithm>
+
+#include "loadgen/proc_stats.hpp"
+
+namespace chatd::chat_bench {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+// Linux gives ~28k ephemeral ports per source address (32768-60999); stay below that.
+constexpr std::size_t kConnectionsPerSourceAddress = 25000;
+constexpr auto kMinQuietPeriod = 2s;  // no delivery for this long ends a measured run early
+
+std::optional<asio::ip::address_v4> source_address_for(const Workload& workload,
+                                                       std::size_t member) {
+  if (!workload.spread_source_addresses) return std::nullopt;
+  const auto offset = static_cast<std::uint32_t>(member / kConnectionsPerSourceAddress);
+  return asio::ip::address_v4(asio::ip::address_v4::loopback().to_uint() + 1 + offset);
+}
+
+}  // namespace
+
+Workload workload_for(const Options& options) {
+  Workload workload;
+  workload.bytes = options.bytes;
+  workload.read_buffer_bytes = kReadBufferBytes;
+  if (options.mode == Mode::idle) {
+    // Idle is a fan-out of one line from one announcer to N silent members.
+    workload.subscribers = options.connections;
+    workload.publishers = 1;
+    workload.messages = 1;
+    workload.window = 1;
+    workload.idle = true;
+    // Thousands of idle members must not each hold 64 KiB; a few lines fit in this.
+    workload.read_buffer_bytes = std::max<std::size_t>(1024, 2 * (options.bytes + 64));
+    workload.spread_source_addresses = options.connections > kConnectionsPerSourceAddress;
+    return workload;
+  }
+  workload.subscribers = options.subscribers;
+  workload.publishers = options.publishers;
+  workload.messages = options.messages;
+  workload.rate = options.rate;
+  workload.window = options.window;
+  return workload;
+}
+
+Clock::duration quiet_period(const Workload& workload) {
+  if (workload.rate <= 0) return kMinQuietPeriod;
+  const auto intervals = std::chrono::duration<double>(5.0 / workload.rate);
+  return std::max<Clock::duration>(kMinQuietPeriod,
+                                   std::chrono::duration_cast<Clock::duration>(intervals));
+}
+
+Member::Member(asio::io_context& ioc, const Workload& workload,
+               std::optional<std::uint64_t> publisher_index,
+               std::optional<asio::ip::address_v4> source_address)
+    : strand(asio::make_strand(ioc)),
+      socket(strand),
+      wake(strand),
+      publisher(publisher_index),
+      source(source_address),
+      next_sequence(workload.publishers, 0),
+      warmup_seen(workload.publishers, false) {
+  if (!workload.idle) latency = std::make_unique<loadgen::LatencyHistogram>();
+}
+
+ServerSample sample_server(std::optional<int> pid) {
+  if (!pid) return {};
+  const auto status = loadgen::read_status(*pid);
+  return ServerSample{loadgen::read_cpu_seconds(*pid), loadgen::read_thread_cpu_ns(*pid),
+                      status.rss_kb, status.hwm_kb};
+}
+
+void create_members(Run& run, loadgen::IoPool& pool) {
+  const Workload& workload = run.workload;
+  run.members.reserve(workload.members());
+  for (std::size_t index = 0; index < workload.members(); ++index) {
+    std::optional<std::uint64_t> publisher;
+    if (index >= workload.subscribers) publisher = index - workload.subscribers;
+    run.members.push_back(std::make_unique<Member>(pool.context(index), workload, publisher,
+                                                   source_address_for(workload, index)));
+  }
+}
+
+}  // namespace chatd::chat_bench
