@@ -451,3 +451,59 @@ TEST(Room, AJoinToABigQuietRoomWakesOnlyTheNewcomer) {
 
 }  // namespace
 }  // namespace chatd::actors
+
+namespace chatd::actors {
+namespace {
+
+// Doors whose formats go wrong: one throws on every message, one forgets the unit's end.
+struct ThrowingFormat final : WireFormat {
+  void render(const Record& record, std::string_view, std::string& out) const override {
+    if (std::holds_alternative<record::Message>(record)) throw std::runtime_error("bug in a door");
+    out += "ok\n";
+  }
+};
+struct UnfinishedFormat final : WireFormat {
+  void render(const Record&, std::string_view, std::string& out) const override {
+    out += "no newline";
+  }
+};
+
+TEST(Room, AFormatThatFailsCannotReachAnotherDoorsMembers) {
+  test::RoomHarness room;
+  const ThrowingFormat throwing;
+  const UnfinishedFormat unfinished;
+  auto line_member = room.join(1, "a");
+  auto thrower_feed = room.new_feed();
+  room.send(Join{MemberId{2}, "b", thrower_feed, &throwing});
+  auto unfinished_feed = room.new_feed();
+  room.send(Join{MemberId{3}, "c", unfinished_feed, &unfinished});
+  room.say(1, "hello\nworld");
+  room.send(Act{MemberId{2}, SafeText("waves")});
+  EXPECT_EQ(take_output(*line_member), "a:hello\na:world\n* b waves\n");
+  EXPECT_EQ(take_output(*thrower_feed), "ok\n") << "its own format: the action only";
+  EXPECT_EQ(take_output(*unfinished_feed), "") << "nothing unfinished is ever sent";
+  room.send(Stop{});
+}
+
+TEST(Room, AFormatArrivingLaterStartsWithTheSameHistory) {
+  RoomLimits limits = test::RoomHarness::quiet();
+  limits.history = 2;
+  test::RoomHarness room(limits);
+  room.join(1, "a");
+  room.say(1, "one\ntwo\nthree");
+  struct Plain final : WireFormat {
+    void render(const Record& record, std::string_view, std::string& out) const override {
+      if (const auto* m = std::get_if<record::Message>(&record)) out += std::string(m->text) + "\n";
+      if (const auto* h = std::get_if<record::HistoryMarker>(&record))
+        out += "history " + std::to_string(h->messages) + "\n";
+    }
+  };
+  const Plain plain;
+  auto late = room.new_feed();
+  room.send(Join{MemberId{2}, "b", late, &plain});
+  EXPECT_EQ(take_output(*late), "history 2\ntwo\nthree\n");
+  room.send(Stop{});
+}
+
+}  // namespace
+}  // namespace chatd::actors
