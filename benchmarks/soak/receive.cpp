@@ -145,7 +145,7 @@ void handle_notice(Client& client, Soak& soak, std::string_view line) {
     client.replay_left = replayed;
   } else if (line.ends_with(" left (too slow)")) {
     ++soak.totals.too_slow_notices;
-  } else if (line.ends_with(" left (flooding)") || line.ends_with(" left (timed out)")) {
+  } else if (line.ends_with(" left (timed out)")) {
     note_error(soak, client_name(client) + " saw " + std::string(line));
   } else {
     ++soak.totals.notices;

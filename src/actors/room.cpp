@@ -22,10 +22,6 @@ constexpr std::size_t max_batch = 256;
 // /who names at most this many members, so the reply stays one reasonable line.
 constexpr std::size_t max_names_listed = 1000;
 
-// Replies waiting for a member beyond its lane: one batch's worth. A member owed more than
-// that is not reading, and is evicted like any slow consumer.
-constexpr std::size_t max_held_replies = max_batch;
-
 bool is_spoken(const Record& record) {
   return std::holds_alternative<record::Message>(record) ||
          std::holds_alternative<record::Action>(record);
@@ -42,21 +38,32 @@ asio::awaitable<bool> Room::send(RoomEvent event) {
 }
 
 asio::awaitable<void> Room::run() {
-  while (!stopping_) {
-    auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
-    if (ec) break;
-    handle(std::move(first));
-    for (std::size_t handled = 1; handled < max_batch && !stopping_; ++handled) {
-      const bool got = inbox_.try_receive(
-          [this](boost::system::error_code, RoomEvent event) { handle(std::move(event)); });
-      if (!got) break;
+  std::exception_ptr failure;
+  try {
+    while (!stopping_) {
+      auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      handle(std::move(first));
+      for (std::size_t handled = 1; handled < max_batch && !stopping_; ++handled) {
+        const bool got = inbox_.try_receive(
+            [this](boost::system::error_code, RoomEvent event) { handle(std::move(event)); });
+        if (!got) break;
+      }
+      deliver();
     }
-    deliver();
+  } catch (...) {
+    // A bug, reported by whoever spawned the room; its members must still be let go.
+    failure = std::current_exception();
   }
+  close_every_feed();
+  if (failure) std::rethrow_exception(failure);
+}
+
+void Room::close_every_feed() {
   for (auto& [id, member] : members_) {
     release_held(member);
     member.log->log.publish();
-    member.feed->close(Farewell::shutdown, member.log->log.end_position());
+    member.feed->close(Farewell::shutdown, member.log->log.end_position(), std::move(member.held));
   }
   members_.clear();
   logs_.clear();
@@ -73,7 +80,8 @@ void Room::on(Join& join) {
   if (const auto old = members_.find(join.id); old != members_.end()) {
     // The same member again: its earlier feed ends quietly, where the room is now.
     old->second.log->log.publish();
-    old->second.feed->close(Farewell::left, old->second.log->log.end_position());
+    old->second.feed->close(Farewell::left, old->second.log->log.end_position(),
+                            std::move(old->second.held));
     remove(old);
   }
   FormatLog& log = log_for(*join.format);
@@ -99,7 +107,8 @@ void Room::on(Leave& leave) {
   // Publish first: the writer may look the moment it is told, and must find everything up to
   // the flush point already visible, or it would stop short of it.
   member.log->log.publish();
-  member.feed->close(Farewell::left, member.log->log.end_position());
+  // Replies the lane still has no room for go with the farewell: nothing owed is lost.
+  member.feed->close(Farewell::left, member.log->log.end_position(), std::move(member.held));
   // Announced while still counted, so a room at the notice limit announces leaves like joins.
   announce(record::Left{member.name, leave.reason, leave.detail});
   remove(it);
@@ -204,8 +213,10 @@ void Room::tell(Member& member, const Record& record) {
 void Room::tell(Member& member, std::string bytes) {
   const std::uint64_t after = member.log->log.end_position();
   // Behind held replies a new one waits too, or it would overtake them.
-  if (!member.held.empty() || member.feed->push_reply(after, bytes) == PushResult::full)
-    member.held.push_back(HeldReply{after, std::move(bytes)});
+  if (!member.held.empty() || member.feed->push_reply(after, bytes) == PushResult::full) {
+    member.held_bytes += bytes.size();
+    member.held.push_back(Subscription::Reply{after, std::move(bytes)});
+  }
   told_.push_back(member.id);
 }
 
@@ -214,10 +225,11 @@ bool Room::release_held(Member& member) {
   while (released < member.held.size() &&
          member.feed->push_reply(member.held[released].after, member.held[released].bytes) !=
              PushResult::full)
-    ++released;
+    member.held_bytes -= member.held[released++].bytes.size();
   member.held.erase(member.held.begin(),
                     member.held.begin() + static_cast<std::ptrdiff_t>(released));
-  return member.held.size() <= max_held_replies;
+  // Owed more than the outbox bound in replies alone: as slow as a reader that far behind.
+  return member.held_bytes <= limits_.outbox_bytes;
 }
 
 void Room::deliver() {

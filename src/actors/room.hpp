@@ -81,17 +81,14 @@ class Room {
     std::vector<std::pair<MemberId, Subscription*>> readers;
     std::uint64_t notified_end = 0;  // the log's end when its readers were last notified
   };
-  struct HeldReply {
-    std::uint64_t after;
-    std::string bytes;
-  };
   struct Member {
     MemberId id;
     std::string name;
     std::shared_ptr<Subscription> feed;
     FormatLog* log;
-    std::size_t slot;             // index in log->readers
-    std::vector<HeldReply> held;  // replies its lane had no room for yet
+    std::size_t slot;                       // index in log->readers
+    std::vector<Subscription::Reply> held;  // replies its lane had no room for yet
+    std::size_t held_bytes = 0;
   };
   // A recent message as the room's own record, so a format that arrives later (or again, after
   // the room emptied) starts with the same history.
@@ -124,6 +121,8 @@ class Room {
   // After each batch: publish the logs, wake the writers that have something new, hand over
   // held replies, evict laggards.
   void deliver();
+  // On the way out: every member's feed flushes what it is owed, and the inbox closes.
+  void close_every_feed();
   // Publishes every log; wakes the readers of those that grew, or lists them as laggards.
   void publish(std::vector<MemberId>& laggards);
   bool release_held(Member& member);

@@ -2,6 +2,7 @@
 #include "actors/subscription.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace chatd::actors {
 
@@ -38,7 +39,8 @@ PushResult Subscription::push_reply(std::uint64_t after, std::string& bytes) {
   return PushResult::accepted;
 }
 
-void Subscription::close(Farewell why, std::uint64_t flush_until) {
+void Subscription::close(Farewell why, std::uint64_t flush_until, std::vector<Reply> rest) {
+  rest_ = std::move(rest);
   flush_until_.store(flush_until, std::memory_order_relaxed);
   farewell_.store(why, std::memory_order_seq_cst);
   bell_->ring();
@@ -50,15 +52,18 @@ void Subscription::evict(Farewell why) {
   bell_->interrupt();
 }
 
-bool Subscription::replies_pending() const noexcept {
-  const Lane* lane = lane_.load(std::memory_order_acquire);
-  return lane != nullptr && lane->read_available() > 0;
+const Subscription::Reply* Subscription::next_reply() const noexcept {
+  Lane* lane = lane_.load(std::memory_order_acquire);
+  if (lane != nullptr && lane->read_available() > 0) return lane->front();
+  // rest_ is the room's until the farewell is visible, then never changes again.
+  if (farewell() != Farewell::none && rest_sent_ + rest_gathered_ < rest_.size())
+    return &rest_[rest_sent_ + rest_gathered_];
+  return nullptr;
 }
 
 bool Subscription::reply_ready() const noexcept {
-  Lane* lane = lane_.load(std::memory_order_acquire);
-  return lane != nullptr && lane->read_available() > 0 &&
-         lane->front()->after <= cursor_.position();
+  const Reply* next = next_reply();
+  return next != nullptr && next->after <= cursor_.position();
 }
 
 bool Subscription::has_output() const noexcept {
@@ -88,8 +93,7 @@ std::size_t Subscription::gather(std::vector<asio::const_buffer>& out, std::size
   const std::uint64_t at = cursor_.position();
   std::uint64_t until = at + max_bytes;
   if (why != Farewell::none) until = std::min(until, flush_until_.load(std::memory_order_relaxed));
-  Lane* lane = lane_.load(std::memory_order_acquire);
-  const Reply* next = lane != nullptr && lane->read_available() > 0 ? lane->front() : nullptr;
+  const Reply* next = next_reply();
   if (next != nullptr) until = std::min(until, next->after);
   gathered_log_bytes_ = until <= at ? 0
                                     : cursor_.visit_published(static_cast<std::size_t>(until - at),
@@ -98,18 +102,24 @@ std::size_t Subscription::gather(std::vector<asio::const_buffer>& out, std::size
                                                               });
   // The replies that follow exactly where this gather ends go with it.
   const std::uint64_t reached = at + gathered_log_bytes_;
+  Lane* lane = lane_.load(std::memory_order_acquire);
   while (next != nullptr && next->after <= reached) {
-    sending_.emplace_back(lane->front());
-    lane->pop();
-    out.push_back(asio::buffer(sending_.back()->bytes));
-    total += sending_.back()->bytes.size();
-    next = lane->read_available() > 0 ? lane->front() : nullptr;
+    if (lane != nullptr && lane->read_available() > 0) {
+      sending_.emplace_back(lane->front());
+      lane->pop();
+    } else {
+      ++rest_gathered_;
+    }
+    out.push_back(asio::buffer(next->bytes));
+    total += next->bytes.size();
+    next = next_reply();
   }
   return total + gathered_log_bytes_;
 }
 
 void Subscription::commit_gathered() {
   sending_.clear();
+  rest_sent_ += std::exchange(rest_gathered_, 0);
   if (greeting_gathered_) std::string().swap(greeting_);  // sent once: free it
   if (gathered_log_bytes_ > 0) {
     cursor_.advance(gathered_log_bytes_);

@@ -33,6 +33,12 @@ enum class PushResult : std::uint8_t { accepted, full, closed };
 
 class Subscription {
  public:
+  // Bytes for this member alone, to follow log position `after`.
+  struct Reply {
+    std::uint64_t after;
+    std::string bytes;
+  };
+
   // Replies in flight between the room and the writer; the room holds any excess itself.
   static constexpr std::size_t lane_capacity = 16;
 
@@ -53,9 +59,9 @@ class Subscription {
   // room: queues `bytes` for this member alone, to follow log position `after`. Takes the
   // bytes only when it returns `accepted`.
   PushResult push_reply(std::uint64_t after, std::string& bytes);
-  // room: the writer flushes up to log position `flush_until` (already published), then this
-  // feed is finished.
-  void close(Farewell why, std::uint64_t flush_until);
+  // room: the writer flushes up to log position `flush_until` (already published) and the
+  // replies in `rest` (those the lane had no room for, in order), then this feed is finished.
+  void close(Farewell why, std::uint64_t flush_until, std::vector<Reply> rest = {});
   // room: the writer drops this feed's backlog at once, and is interrupted if it is blocked.
   void evict(Farewell why);
 
@@ -73,13 +79,12 @@ class Subscription {
   bool after_previous() const noexcept { return after_previous_; }
 
  private:
-  struct Reply {
-    std::uint64_t after;
-    std::string bytes;
-  };
   using Lane = boost::lockfree::spsc_queue<Reply*, boost::lockfree::capacity<lane_capacity>>;
 
-  bool replies_pending() const noexcept;
+  // writer: the next reply to send — from the lane, then, once the feed is closing, from the
+  // rest the room handed over with the farewell — or null.
+  const Reply* next_reply() const noexcept;
+  bool replies_pending() const noexcept { return next_reply() != nullptr; }
   bool reply_ready() const noexcept;
 
   std::shared_ptr<Doorbell> bell_;
@@ -91,12 +96,15 @@ class Subscription {
   std::atomic<std::uint64_t> flush_until_{0};
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<Lane*> lane_{nullptr};  // set once by the room, read by the writer
+  std::vector<Reply> rest_;           // written by the room before farewell_, then read-only
   bool after_previous_;
 
   // writer-only: what the write in flight is made of
   bool greeting_gathered_ = false;
   std::size_t gathered_log_bytes_ = 0;
   std::vector<std::unique_ptr<Reply>> sending_;
+  std::size_t rest_sent_ = 0;
+  std::size_t rest_gathered_ = 0;
 };
 
 }  // namespace chatd::actors

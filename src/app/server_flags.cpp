@@ -144,7 +144,7 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
       "seconds of silence after which a client is disconnected (0: never)")(
       "max-clients", po::value(&max_clients)->default_value(max_clients),
       "clients connected at once; the next one is told the server is full")(
-      "quiet,q", po::bool_switch(&quiet), "do not log connects and disconnects");
+      "quiet,q", po::bool_switch(&quiet), "do not log at all (connects, disconnects, start and shutdown)");
 
   ServerFlags flags;
   ConfigFile file;

@@ -195,11 +195,13 @@ TEST(Room, RepliesBeyondTheLaneWaitInTheRoomAndKeepTheirOrder) {
   EXPECT_EQ(alice->farewell(), Farewell::none);
 }
 
-TEST(Room, AMemberOwedMoreRepliesThanABatchWithoutReadingIsEvicted) {
-  RoomHarness room;
+TEST(Room, AMemberOwedMoreRepliesThanItsOutboxBoundWithoutReadingIsEvicted) {
+  RoomLimits limits = RoomHarness::quiet();
+  limits.outbox_bytes = 4096;
+  RoomHarness room(limits);
   auto alice = room.join(1, "a");
   for (int batch = 0; batch < 3; ++batch) {
-    for (int i = 0; i < 200; ++i) room.queue(Tell{MemberId{1}, "! x\n"});
+    for (int i = 0; i < 20; ++i) room.queue(Tell{MemberId{1}, "! " + std::string(100, 'x') + "\n"});
     room.settle();
   }
   EXPECT_EQ(alice->farewell(), Farewell::too_slow);

@@ -221,8 +221,10 @@ boost::system::error_code LineSession::read_available(std::vector<Input>& inputs
   if (bucket_.full(now)) told_to_slow_down_ = false;
   const auto on_frame = [&](FrameKind kind, std::string_view text) {
     if (kind == FrameKind::too_long) {
+      // Paced like any line: refusing them costs the server a reply each.
+      bucket_.try_take(now);
       inputs.emplace_back(LineTooLong{});
-      return true;
+      return bucket_.has_token(now);
     }
     if (text.empty()) return true;
     bucket_.try_take(now);
