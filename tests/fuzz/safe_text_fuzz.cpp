@@ -2,7 +2,10 @@
 // output is valid UTF-8 holding no C0 control but tab, no DEL and no C1 control; neutralising it
 // again changes nothing; valid control-free input comes back unchanged; the output equals a
 // reference built from the Unicode table of well-formed byte sequences with one U+FFFD per
-// maximal invalid subpart; append_neutralized() agrees with neutralize().
+// maximal invalid subpart; append_neutralized() agrees with neutralize(); SafeText holds
+// neutralize() of its text; SafeLines, given the input split at '\n' as a reader's lines, holds
+// neutralize() of each line, in order, unchanged by the lines added after it, and those lines
+// joined by U+FFFD are neutralize() of the whole input.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -10,12 +13,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/safe_text.hpp"
-
 #include "fuzz_check.hpp"
 
 namespace {
+
+using chatd::actors::append_neutralized;
+using chatd::actors::neutralize;
+using chatd::actors::SafeLines;
+using chatd::actors::SafeText;
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
@@ -123,17 +131,55 @@ std::string reference_neutralize(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const std::string output = chatd::net::neutralize(input);
+  const std::string output = neutralize(input);
 
   FUZZ_CHECK(is_safe_text(output));
   FUZZ_CHECK(output.size() <= 3 * input.size());
-  FUZZ_CHECK(chatd::net::neutralize(output) == output);
+  FUZZ_CHECK(neutralize(output) == output);
   if (is_safe_text(input)) FUZZ_CHECK(output == input);
   FUZZ_CHECK(output == reference_neutralize(input));
 
   std::string line = "prefix:";
-  chatd::net::append_neutralized(line, input);
+  append_neutralized(line, input);
   FUZZ_CHECK(line.size() == 7 + output.size());
   FUZZ_CHECK(std::string_view(line).substr(7) == output);
+
+  const SafeText text(input);
+  FUZZ_CHECK(text.view() == output);
+  FUZZ_CHECK(text.empty() == output.empty());
+
+  // The input as the lines of one read: split at '\n' (which neutralize() would replace, so a
+  // line's end is only ever where add() put it), an empty line wherever two '\n' meet.
+  std::vector<std::string_view> raw_lines;
+  for (std::string_view rest = input;;) {
+    const std::size_t end = rest.find('\n');
+    raw_lines.push_back(rest.substr(0, end));
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  SafeLines lines;
+  FUZZ_CHECK(lines.empty() && lines.size() == 0);
+  for (std::size_t i = 0; i < raw_lines.size(); ++i) {
+    lines.add(raw_lines[i]);
+    FUZZ_CHECK(lines.size() == i + 1);
+    // Adding a line leaves the ones before it as they were.
+    FUZZ_CHECK(lines[i] == neutralize(raw_lines[i]));
+    if (i > 0) FUZZ_CHECK(lines[i - 1] == neutralize(raw_lines[i - 1]));
+  }
+  FUZZ_CHECK(!lines.empty());
+  for (std::size_t i = 0; i < raw_lines.size(); ++i) {
+    const std::string_view safe = lines[i];
+    FUZZ_CHECK(safe == neutralize(raw_lines[i]));
+    FUZZ_CHECK(safe.find('\n') == std::string_view::npos);
+    FUZZ_CHECK(is_safe_text(safe));
+  }
+  // A '\n' is never part of an invalid subpart (it is not a continuation byte), so splitting
+  // first and neutralising each line is neutralising the whole, with each '\n' as one U+FFFD.
+  std::string joined(lines[0]);
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    joined += replacement_character;
+    joined += lines[i];
+  }
+  FUZZ_CHECK(joined == output);
   return 0;
 }
