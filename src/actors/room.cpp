@@ -222,10 +222,13 @@ void Room::tell(Member& member, std::string bytes) {
 
 bool Room::release_held(Member& member) {
   std::size_t released = 0;
-  while (released < member.held.size() &&
-         member.feed->push_reply(member.held[released].after, member.held[released].bytes) !=
-             PushResult::full)
-    member.held_bytes -= member.held[released++].bytes.size();
+  while (released < member.held.size()) {
+    Subscription::Reply& reply = member.held[released];
+    const std::size_t size = reply.bytes.size();  // push_reply takes the bytes when it accepts
+    if (member.feed->push_reply(reply.after, reply.bytes) == PushResult::full) break;
+    member.held_bytes -= size;
+    ++released;
+  }
   member.held.erase(member.held.begin(),
                     member.held.begin() + static_cast<std::ptrdiff_t>(released));
   // Owed more than the outbox bound in replies alone: as slow as a reader that far behind.

@@ -46,11 +46,9 @@
 // room's reader lists, all have one length: the model knows where they are and which lines they
 // may be, and fixes their order the first time a member reads them.
 //
-// ROOM_FUZZ_ACCEPT_LOST_HELD_REPLIES (default 1): the room drops the replies it still holds for
-// a member (beyond its 16-reply lane) when that member leaves or the room stops, although a
-// Leave promises to flush what was meant for it (findings/room_fuzz-held-replies-lost-on-leave).
-// With 1 the model expects exactly those replies to be lost, so that fuzzing goes on past it;
-// build with -DROOM_FUZZ_ACCEPT_LOST_HELD_REPLIES=0 to check the promise instead.
+// Replies the room still holds beyond a member's lane when it leaves or the room stops go with
+// the farewell: a Leave flushes everything that was meant for the member (a fuzzer finding, now
+// fixed and checked).
 #include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
@@ -80,10 +78,6 @@
 #include "fuzz_check.hpp"
 #include "net/line/line_format.hpp"
 
-#ifndef ROOM_FUZZ_ACCEPT_LOST_HELD_REPLIES
-#define ROOM_FUZZ_ACCEPT_LOST_HELD_REPLIES 1
-#endif
-
 namespace {
 
 namespace asio = boost::asio;
@@ -101,10 +95,9 @@ constexpr std::size_t max_batch_events = 64;
 constexpr std::size_t max_said_bytes = 2 * 1024 * 1024;  // keeps one input fast
 constexpr std::size_t member_ids = 8;
 constexpr std::uint64_t first_quiet_id = 6;
-constexpr bool accept_lost_held_replies = ROOM_FUZZ_ACCEPT_LOST_HELD_REPLIES != 0;
-// The room's own bounds (subscription.hpp; room.cpp's max_held_replies, one batch's worth).
+// The room's own bound on replies in flight (subscription.hpp); what it holds beyond them is
+// bounded by the outbox limit, like room traffic.
 constexpr std::size_t lane_capacity = actors::Subscription::lane_capacity;
-constexpr std::size_t max_held_replies = 256;
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
@@ -244,7 +237,6 @@ struct Member {
   std::deque<Reply> lane;              // replies in its feed's lane, not gathered yet
   std::deque<Reply> held;              // replies the room holds: the lane was full
   bool told = false;                   // given a reply since the last delivery pass
-  std::size_t replies_lost = 0;        // see ROOM_FUZZ_ACCEPT_LOST_HELD_REPLIES
 
   // Auto members: the writer coroutine, its pause, and whether it sleeps on its doorbell.
   bool paused = false;
@@ -440,7 +432,6 @@ class RoomScript {
       // Nothing more ever comes out, and the outbox says why it ended.
       FUZZ_CHECK(read_once(*member, 1 << 16) == 0);
       FUZZ_CHECK(member->outbox->end() == expected_end(*member));
-      if constexpr (!accept_lost_held_replies) FUZZ_CHECK(member->replies_lost == 0);
     }
     FUZZ_CHECK(room_->counters().members.load() == 0);
     // The room has ended: late senders are refused, not left waiting.
@@ -663,25 +654,23 @@ class RoomScript {
     member.lane.push_back(std::move(reply));
   }
 
-  // Moves held replies into the lane while it has room. False when the member holds more than
-  // the room keeps for anyone.
+  // Moves held replies into the lane while it has room. False when the member is owed more
+  // replies than the outbox bound.
   bool release_held(Member& member) {
     while (!member.held.empty() && member.lane.size() < lane_capacity) {
       to_lane(member, std::move(member.held.front()));
       member.held.pop_front();
     }
-    return member.held.size() <= max_held_replies;
+    std::size_t held_bytes = 0;
+    for (const Reply& reply : member.held) held_bytes += reply.bytes.size();
+    return held_bytes <= outbox_bytes();
   }
 
   // The room closes a member's feed at the end of its log (leave, shutdown).
   void close(Member& member) {
     member.log_end = member.log->bytes.size();
-    if (accept_lost_held_replies) {
-      member.replies_lost += member.held.size();
-    } else {
-      // What a Leave promises: everything meant for the member is flushed to it.
-      for (Reply& reply : member.held) to_lane(member, std::move(reply));
-    }
+    // What a Leave promises: everything meant for the member is flushed to it.
+    for (Reply& reply : member.held) to_lane(member, std::move(reply));
     member.held.clear();
   }
 
