@@ -60,16 +60,20 @@ asio::awaitable<void> Room::run() {
 }
 
 void Room::close_every_feed() {
-  for (auto& [id, member] : members_) {
-    release_held(member);
-    member.log->log.publish();
-    member.feed->close(Farewell::shutdown, member.log->log.end_position(), std::move(member.held));
-  }
+  for (auto& [id, member] : members_) let_go(member, Farewell::shutdown);
   members_.clear();
   logs_.clear();
   counters_.members.store(0);
   // Late senders get channel_closed instead of waiting on a room that no longer reads.
   inbox_.close();
+}
+
+void Room::let_go(Member& member, Farewell why) {
+  // Publish first: the writer may look the moment it is told, and must find everything up to
+  // the flush point already visible, or it would stop short of it. Replies the lane has no room
+  // for go with the farewell, after those in it: nothing owed is lost.
+  member.log->log.publish();
+  member.feed->close(why, member.log->log.end_position(), std::move(member.held));
 }
 
 void Room::handle(RoomEvent event) {
@@ -79,9 +83,7 @@ void Room::handle(RoomEvent event) {
 void Room::on(Join& join) {
   if (const auto old = members_.find(join.id); old != members_.end()) {
     // The same member again: its earlier feed ends quietly, where the room is now.
-    old->second.log->log.publish();
-    old->second.feed->close(Farewell::left, old->second.log->log.end_position(),
-                            std::move(old->second.held));
+    let_go(old->second, Farewell::left);
     remove(old);
   }
   FormatLog& log = log_for(*join.format);
@@ -103,12 +105,7 @@ void Room::on(Leave& leave) {
   const auto it = members_.find(leave.id);
   if (it == members_.end()) return;  // already evicted
   Member& member = it->second;
-  release_held(member);
-  // Publish first: the writer may look the moment it is told, and must find everything up to
-  // the flush point already visible, or it would stop short of it.
-  member.log->log.publish();
-  // Replies the lane still has no room for go with the farewell: nothing owed is lost.
-  member.feed->close(Farewell::left, member.log->log.end_position(), std::move(member.held));
+  let_go(member, Farewell::left);
   // Announced while still counted, so a room at the notice limit announces leaves like joins.
   announce(record::Left{member.name, leave.reason, leave.detail});
   remove(it);

@@ -121,6 +121,8 @@ class Room {
   // After each batch: publish the logs, wake the writers that have something new, hand over
   // held replies, evict laggards.
   void deliver();
+  // The member's feed flushes what it is owed (log and replies), then ends with `why`.
+  void let_go(Member& member, Farewell why);
   // On the way out: every member's feed flushes what it is owed, and the inbox closes.
   void close_every_feed();
   // Publishes every log; wakes the readers of those that grew, or lists them as laggards.

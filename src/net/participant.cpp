@@ -20,12 +20,13 @@ Participant::Participant(actors::MemberId id, std::string name, const actors::Wi
 asio::awaitable<bool> Participant::enter_lobby() {
   auto lobby = context_->rooms->enter(actors::RoomDirectory::lobby);
   if (!lobby) co_return false;
-  const bool joined = co_await join(std::move(lobby), false);
+  auto feed = outbox_.subscribe(false);
+  const bool joined = co_await join(std::move(lobby), std::move(feed));
   co_return joined;
 }
 
-asio::awaitable<bool> Participant::join(std::shared_ptr<actors::Room> room, bool after_previous) {
-  auto feed = outbox_.subscribe(after_previous);
+asio::awaitable<bool> Participant::join(std::shared_ptr<actors::Room> room,
+                                        std::shared_ptr<actors::Subscription> feed) {
   RoomEvent join = actors::Join{id_, name_, feed, &format_};
   const bool joined = co_await room->send(std::move(join));
   if (!joined) {
@@ -76,25 +77,16 @@ asio::awaitable<MoveResult> Participant::move_to(std::string room_name) {
     co_return MoveResult::already_there;
   auto next = context_->rooms->enter(room_name);
   if (!next) co_return MoveResult::shutting_down;
+  // A new feed is queued behind the old one before the Leave goes out: the writer finishes the
+  // old room's share first, so nothing is skipped however fast a client hops.
+  auto feed = outbox_.subscribe(!rooms_.empty());
   if (!rooms_.empty()) {
-    // The new feed is queued behind the old one before the Leave goes out: the writer finishes
-    // the old room's share first, so nothing is skipped however fast a client hops.
     Membership old = std::move(rooms_.back());
     rooms_.pop_back();
-    auto feed = outbox_.subscribe(true);
     std::string detail = next->name();
     co_await leave_room(std::move(old), actors::LeaveReason::moved, std::move(detail));
-    RoomEvent join = actors::Join{id_, name_, feed, &format_};
-    const bool joined = co_await next->send(std::move(join));
-    if (!joined) {
-      outbox_.drop(feed);
-      context_->rooms->exit(next);
-      co_return MoveResult::shutting_down;
-    }
-    rooms_.push_back(Membership{std::move(next), std::move(feed)});
-    co_return MoveResult::moved;
   }
-  const bool joined = co_await join(std::move(next), false);
+  const bool joined = co_await join(std::move(next), std::move(feed));
   co_return joined ? MoveResult::moved : MoveResult::shutting_down;
 }
 

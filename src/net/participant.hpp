@@ -62,8 +62,10 @@ class Participant {
     std::shared_ptr<actors::Subscription> feed;
   };
 
-  // Joins `room_name` with a new feed; `after_previous` as in Subscription.
-  boost::asio::awaitable<bool> join(std::shared_ptr<actors::Room> room, bool after_previous);
+  // Joins `room` (entered in the directory already) reading through `feed`; on failure the
+  // feed is dropped and the directory told.
+  boost::asio::awaitable<bool> join(std::shared_ptr<actors::Room> room,
+                                    std::shared_ptr<actors::Subscription> feed);
   boost::asio::awaitable<void> leave_room(Membership membership, actors::LeaveReason reason,
                                           std::string detail);
 
