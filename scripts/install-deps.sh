@@ -2,8 +2,9 @@
 # Installs what chatd needs to build and test on Debian 12, and nothing when it is all there.
 set -euo pipefail
 
-packages=(g++ cmake make libboost1.81-dev libboost-program-options1.81-dev
-          libgtest-dev libgmock-dev libbenchmark-dev)
+packages=(g++ cmake make libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
+          libgtest-dev libgmock-dev libbenchmark-dev
+          chromium nodejs npm prometheus)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
