@@ -60,7 +60,7 @@ Server::Server(asio::io_context& io, ServerOptions options, std::vector<Door> do
   state_->context->rooms =
       std::make_shared<actors::RoomDirectory>(io.get_executor(), state_->options.room, [weak] {
         if (auto state = weak.lock()) state->finished_one();
-      });
+      }, state_->context->metrics->chat_shared());
   state_->context->names = std::make_shared<actors::NameRegistry>();
   state_->context->limits = state_->options.session;
   state_->context->limits.max_write =
