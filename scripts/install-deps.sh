@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
-          libgtest-dev libgmock-dev libbenchmark-dev
+          libgtest-dev libgmock-dev libbenchmark-dev dpkg-dev
           chromium nodejs npm prometheus)
 missing=()
 for package in "${packages[@]}"; do
