@@ -71,11 +71,15 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME chatd)
 set(CPACK_PACKAGE_CONTACT "${CHATD_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "line-based chat server")
-set(CPACK_PACKAGE_DESCRIPTION "chatd relays every line a client sends over TCP to everyone in \
-its room, in one order, with flood control that delays lines instead of dropping them, and slow \
-readers disconnected instead of slowing the room down. Any line client (nc, telnet) can chat; \
-the package also holds the chat console client and a hardened systemd unit that runs chatd as \
-the unprivileged user chatd, configured by /etc/chatd/chatd.conf.")
+# Debian's extended description: lines under 80 columns, which CPack indents.
+set(CPACK_PACKAGE_DESCRIPTION "chatd relays every line a client sends over TCP to everyone in its
+room, in one order. Flood control delays lines instead of dropping them,
+and a reader that falls too far behind is disconnected instead of slowing
+the room down. Any line client (nc, telnet) can chat.
+
+The package holds chatd, the chat console client, and a hardened systemd
+unit that runs chatd as the unprivileged user chatd with the settings in
+/etc/chatd/chatd.conf.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

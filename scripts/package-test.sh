@@ -94,8 +94,10 @@ check "Section is net" [ "$(field Section)" = net ]
 check "Maintainer is set" [ -n "$(field Maintainer)" ]
 check "Description starts with its summary" [ "$(field Description | head -1)" = "line-based chat server" ]
 depends=$(field Depends)
+# One package name a line, versions dropped: "libc6 (>= 2.34), adduser" -> libc6, adduser.
+sed 's/ ([^)]*)//g; s/, /\n/g' <<<"$depends" >"$work/depends"
 for package in adduser libc6 libstdc++6 libboost-program-options1.81.0; do
-  check "Depends names $package: $depends" grep -Eq "(^|, )$package( |,|$)" <<<"$depends"
+  check "Depends names $package: $depends" grep -qxF -- "$package" "$work/depends"
 done
 
 # Regular files, exactly: the two programs, the unit, the conffile and the docs — so no test,
@@ -129,9 +131,13 @@ check "the unpacked config is the example" cmp -s "$root/etc/chatd/chatd.conf" "
 check "the unit is the one in packaging/" \
   cmp -s "$root/usr/lib/systemd/system/chatd.service" "$repo/packaging/chatd.service"
 if command -v systemd-analyze >/dev/null; then
-  # --root finds ExecStart's /usr/bin/chatd in the unpacked tree.
-  check "systemd-analyze verify passes: $(systemd-analyze --root="$root" verify chatd.service 2>&1)" \
-    systemd-analyze --root="$root" verify chatd.service
+  # verify wants ExecStart's binary to exist, so point it at the unpacked one. It reports a bad
+  # line but exits 0 for it: any output fails the check.
+  mkdir "$work/unit"
+  sed "s|^ExecStart=/usr/bin/chatd |ExecStart=$root/usr/bin/chatd |" \
+    "$root/usr/lib/systemd/system/chatd.service" >"$work/unit/chatd.service"
+  verdict=$(systemd-analyze verify "$work/unit/chatd.service" 2>&1) || verdict+=" (failed)"
+  check "systemd-analyze verify finds nothing to say about the unit: $verdict" [ -z "$verdict" ]
 fi
 serve_one_client "$root/usr/bin/chatd" --config "$root/etc/chatd/chatd.conf"
 
