@@ -66,7 +66,7 @@ install(CODE [[
 ]])
 
 # The .deb: chatd_VERSION_ARCH.deb, VERSION from project(). Depends is what dpkg-shlibdeps finds
-# the programs link (libc, libstdc++, Boost.Program_options) plus adduser for the postinst.
+# the programs link (libc, libstdc++, libgcc, Boost.Program_options) plus adduser for the postinst.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME chatd)
 set(CPACK_PACKAGE_CONTACT "${CHATD_PACKAGE_MAINTAINER}")

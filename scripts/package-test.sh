@@ -40,12 +40,12 @@ check() {
   checks=$((checks + 1))
 }
 
-# Starts chatd ("$@" is its command line plus --port 0), reads its port from the listening line,
-# has one client send a line and get its own message back, then SIGTERMs it: exit 0 expected.
-# $expected_user, when set, is the user the server must run as.
+# Starts chatd ("$@" is its command line, plus $free_ports), reads its port from the listening
+# line, has one client send a line and get its own message back, then SIGTERMs it: exit 0
+# expected. $expected_user, when set, is the user the server must run as.
 serve_one_client() {
   local log=$work/chatd.log port="" status=0
-  "$@" --port 0 2>"$log" &
+  "$@" "${free_ports[@]}" 2>"$log" &
   server=$!
   for _ in $(seq 1 100); do
     port=$(sed -n 's/.* listening on 127\.0\.0\.1:\([0-9]*\) (line).*/\1/p' "$log")
@@ -74,6 +74,7 @@ EOF
   server=""
   check "$1 exits 0 on SIGTERM (it did $status): $(cat "$log")" [ "$status" -eq 0 ]
   check "$1 logs its stop" grep -q "chatd stopped" "$log"
+  echo "package-test: served a client on 127.0.0.1:$port, then exit 0 on SIGTERM: $*"
 }
 
 # --- (a) cpack -------------------------------------------------------------------------------
@@ -84,6 +85,7 @@ deb=$build/chatd_${version}_${arch}.deb
 rm -f "$deb"
 (cd "$build" && cpack -G DEB) >"$work/cpack.log" 2>&1 || fail "cpack: $(cat "$work/cpack.log")"
 check "cpack wrote $deb" [ -f "$deb" ]
+echo "package-test: cpack built $deb"
 
 # --- (b) what the package holds --------------------------------------------------------------
 field() { dpkg-deb -f "$deb" "$1"; }
@@ -121,6 +123,7 @@ for script in postinst prerm postrm; do
 done
 check "/etc/chatd/chatd.conf is a conffile" \
   [ "$(dpkg-deb --info "$deb" conffiles)" = /etc/chatd/chatd.conf ]
+echo "package-test: control fields, Depends, files, conffiles and maintainer scripts as expected"
 
 # --- (c) unpacked into a throwaway root ------------------------------------------------------
 root=$work/root
@@ -139,6 +142,10 @@ if command -v systemd-analyze >/dev/null; then
   verdict=$(systemd-analyze verify "$work/unit/chatd.service" 2>&1) || verdict+=" (failed)"
   check "systemd-analyze verify finds nothing to say about the unit: $verdict" [ -z "$verdict" ]
 fi
+# Every door on a port of its own choosing (flags win over the config file), so nothing on this
+# machine that holds a configured port can get in the way: --port, and --web once chatd has it.
+free_ports=(--port 0)
+if "$root/usr/bin/chatd" --help | grep -q -- "--web"; then free_ports+=(--web 127.0.0.1:0); fi
 serve_one_client "$root/usr/bin/chatd" --config "$root/etc/chatd/chatd.conf"
 
 # --- (d) installed for real, when that is safe -----------------------------------------------
@@ -170,8 +177,7 @@ else
   check "chatd cannot log in" grep -Eq "^chatd:.*:/(usr/)?s?bin/(nologin|false)$" /etc/passwd
   check "the unit is enabled for the next boot" \
     [ -L /etc/systemd/system/multi-user.target.wants/chatd.service ]
-  # The unit's own command line, as its user; --port 0 (flags win over the file) keeps it off
-  # the configured port 9999, which something else on this machine may hold.
+  # The unit's own command line, as its user, plus $free_ports.
   read -ra exec_start <<<"$(sed -n 's/^ExecStart=//p' /usr/lib/systemd/system/chatd.service)"
   expected_user=chatd serve_one_client setpriv --reuid=chatd --regid=chatd --init-groups \
     --no-new-privs --bounding-set=-all -- "${exec_start[@]}"
@@ -190,6 +196,8 @@ else
   check "dpkg --purge removes the group" bash -c '! getent group chatd >/dev/null'
   check "dpkg --purge removes the enablement" \
     [ ! -e /etc/systemd/system/multi-user.target.wants/chatd.service ]
+  echo "package-test: dpkg -i (twice), -r and --purge: user chatd (uid $uid) made and removed," \
+    "unit enabled and forgotten; no systemd as PID 1 here, so the unit itself was not started"
 fi
 
 echo "package-test: $(basename "$deb"): $checks checks passed"
