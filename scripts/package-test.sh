@@ -94,7 +94,8 @@ check "Version is $version" [ "$(field Version)" = "$version" ]
 check "Architecture is $arch" [ "$(field Architecture)" = "$arch" ]
 check "Section is net" [ "$(field Section)" = net ]
 check "Maintainer is set" [ -n "$(field Maintainer)" ]
-check "Description starts with its summary" [ "$(field Description | head -1)" = "line-based chat server" ]
+check "Description starts with its summary" \
+  [ "$(field Description | head -1)" = "line-based chat server" ]
 depends=$(field Depends)
 # One package name a line, versions dropped: "libc6 (>= 2.34), adduser" -> libc6, adduser.
 sed 's/ ([^)]*)//g; s/, /\n/g' <<<"$depends" >"$work/depends"
@@ -128,9 +129,12 @@ echo "package-test: control fields, Depends, files, conffiles and maintainer scr
 # --- (c) unpacked into a throwaway root ------------------------------------------------------
 root=$work/root
 dpkg-deb -x "$deb" "$root"
-check "the unpacked chatd prints its version" [ "$("$root/usr/bin/chatd" --version)" = "chatd $version" ]
-check "the unpacked chat prints its version" [ "$("$root/usr/bin/chat" --version)" = "chat $version" ]
-check "the unpacked config is the example" cmp -s "$root/etc/chatd/chatd.conf" "$repo/docs/chatd.conf.example"
+check "the unpacked chatd prints its version" \
+  [ "$("$root/usr/bin/chatd" --version)" = "chatd $version" ]
+check "the unpacked chat prints its version" \
+  [ "$("$root/usr/bin/chat" --version)" = "chat $version" ]
+check "the unpacked config is the example" \
+  cmp -s "$root/etc/chatd/chatd.conf" "$repo/docs/chatd.conf.example"
 check "the unit is the one in packaging/" \
   cmp -s "$root/usr/lib/systemd/system/chatd.service" "$repo/packaging/chatd.service"
 if command -v systemd-analyze >/dev/null; then
