@@ -48,7 +48,8 @@ serve_one_client() {
   "$@" "${free_ports[@]}" 2>"$log" &
   server=$!
   for _ in $(seq 1 100); do
-    port=$(sed -n 's/.* listening on 127\.0\.0\.1:\([0-9]*\) (line).*/\1/p' "$log")
+    # "chatd listening on 127.0.0.1:P (line), 127.0.0.1:Q (web) with ...": the line door's P.
+    port=$(sed -n '/ listening on /s/.* 127\.0\.0\.1:\([0-9]*\) (line).*/\1/p' "$log")
     [[ -n $port ]] && break
     kill -0 "$server" 2>/dev/null || fail "$1 exited before listening: $(cat "$log")"
     sleep 0.05
