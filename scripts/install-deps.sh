@@ -2,8 +2,10 @@
 # Installs what chatd needs to build and test on Debian 12, and nothing when it is all there.
 set -euo pipefail
 
+# dpkg-dev and file: cpack's Depends computation (dpkg-shlibdeps, and `file` to find the ELF
+# files); python3: the package test's client.
 packages=(g++ cmake make libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
-          libgtest-dev libgmock-dev libbenchmark-dev
+          libgtest-dev libgmock-dev libbenchmark-dev dpkg-dev file python3
           chromium prometheus)
 # The browser tests' tools come from npm. Machines that ship Node.js from NodeSource have npm
 # inside the nodejs package, and Debian's npm conflicts with it: install them only when absent.
