@@ -144,7 +144,7 @@ const handlers = {
     addSpoken('message', f, [span('from', f.from), textWithLinks(f.text)]);
   },
   action(f) {
-    addSpoken('action', f, [span('text', `* ${f.from} `), textWithLinks(f.text)]);
+    addSpoken('action', f, [span('actor', `* ${f.from} `), textWithLinks(f.text)]);
   },
   joined(f) {
     addNotice(`${f.who} joined`);

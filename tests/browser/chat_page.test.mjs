@@ -1,0 +1,168 @@
+// The chat page in a real Chromium against the real chatd binary (CHATD_BINARY): two people in
+// browsers and one nc-style line client share a room; hostile text stays text; the page comes
+// back by itself when the server restarts on the same port. Run with `node --test`.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ChatdServer } from './support/chatd_server.mjs';
+import { ChatPage, launchChromium } from './support/chat_page.mjs';
+import { LineClient } from './support/line_client.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = process.env.CHATD_ARTIFACTS || path.join(here, 'artifacts');
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+describe('the chat page against the real chatd', { timeout: 150000 }, () => {
+  let server;
+  let browser;
+  let carol;     // the line client
+  let alice;     // a page at desktop size
+  let bob;       // a page at phone size
+  const opened = [];
+
+  before(async () => {
+    server = await ChatdServer.start();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    carol?.close();
+    for (const page of opened) await page.close().catch(() => {});
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('two pages and a line client chat in one room, both ways, by name', async () => {
+    carol = await LineClient.connect(server.linePort);
+    carol.send('/nick carol');
+    await carol.waitFor(/^\* \S+ is now known as carol$/);
+    carol.send('said before anyone came');
+
+    alice = await ChatPage.open(browser, server.webUrl);
+    opened.push(alice);
+    assert.match(alice.response.headers()['content-security-policy'] ?? '', /default-src 'self'/,
+      'the page is served with the CSP it is written for');
+    await alice.pickNick('alice');
+    await carol.waitFor(/^\* \S+ is now known as alice$/);
+
+    // carol's line came before alice did: the page shows it as replayed history, set apart.
+    await alice.waitForLine({ kind: 'divider', text: '— earlier messages —' });
+    await alice.waitForLine({ from: 'carol', text: 'said before anyone came', history: true });
+    await alice.waitForLine({ kind: 'divider', text: '— live —' });
+
+    bob = await ChatPage.open(browser, server.webUrl, { viewport: { width: 360, height: 640 } });
+    opened.push(bob);
+    await bob.pickNick('bob');
+    await carol.waitFor(/^\* \S+ is now known as bob$/);
+    const bobAddress = nameBefore('bob');
+    await alice.waitForLine({ kind: 'notice', text: `${bobAddress} joined` });
+    await alice.waitForLine({ kind: 'notice', text: `${bobAddress} is now known as bob` });
+    await alice.waitForMembers(['alice', 'bob', 'carol']);
+    await bob.waitForMembers(['alice', 'bob', 'carol']);
+
+    await alice.type('hi');
+    assert.equal(await carol.waitFor(/^alice:/), 'alice:hi');
+    await bob.waitForLine({ kind: 'message', from: 'alice', text: 'hi', history: false });
+    await alice.waitForLine({ kind: 'mine', from: 'alice', text: 'hi' });
+
+    carol.send('hello from nc');
+    await alice.waitForLine({ kind: 'message', from: 'carol', text: 'hello from nc' });
+    await bob.waitForLine({ kind: 'message', from: 'carol', text: 'hello from nc' });
+
+    await bob.type('/me waves');
+    assert.equal(await carol.waitFor(/^\* bob /), '* bob waves');
+    await alice.waitForLine({ kind: 'action', whole: '* bob waves' });
+
+    await bob.type('//etc/passwd is a path');
+    assert.equal(await carol.waitFor(/^bob:/), 'bob:/etc/passwd is a path');
+
+    await alice.type('/who');
+    await alice.waitForLine({ kind: 'notice', text: '3 in lobby: alice bob carol' });
+    carol.send('/who');
+    assert.equal(await carol.waitFor(/^\* \d+ in /), '* 3 in lobby: alice bob carol');
+
+    assert.deepEqual([...alice.problems, ...bob.problems], []);
+  });
+
+  // The address name someone had before taking `nick`, from the rename carol saw.
+  function nameBefore(nick) {
+    const rename = carol.lines.find((line) => line.endsWith(` is now known as ${nick}`));
+    return rename.slice('* '.length, rename.indexOf(' is now known as'));
+  }
+
+  test('a screenshot of the conversation is saved as a test artefact', async () => {
+    await mkdir(artifacts, { recursive: true });
+    const desktop = path.join(artifacts, 'chat_page.png');
+    const phone = path.join(artifacts, 'chat_page_phone.png');
+    await alice.page.screenshot({ path: desktop });
+    await bob.page.click('#side-toggle');     // the phone layout's folded people panel, opened
+    await bob.page.screenshot({ path: phone });
+    await bob.page.keyboard.press('Escape');
+    assert.ok((await stat(desktop)).size > 10000, `${desktop} is a real picture`);
+    assert.ok((await stat(phone)).size > 5000, `${phone} is a real picture`);
+  });
+
+  test('markup from a line client is shown as text and never runs', async () => {
+    carol.send(HOSTILE);
+    carol.send(`/me ${HOSTILE}`);
+    for (const page of [alice, bob]) {
+      await page.waitForLine({ kind: 'message', from: 'carol', text: HOSTILE });
+      await page.waitForLine({ kind: 'action', whole: `* carol ${HOSTILE}` });
+    }
+    await alice.type(HOSTILE);
+    assert.equal(await carol.waitFor(/^alice:</), `alice:${HOSTILE}`);
+    await bob.waitForLine({ kind: 'message', from: 'alice', text: HOSTILE });
+    // An <img src=x> that had been created would have failed to load and fired by now.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const page of [alice, bob]) {
+      assert.equal(await page.page.locator('#log img').count(), 0, 'no img element in the log');
+      assert.equal(await page.page.locator('img').count(), 0, 'no img element anywhere');
+    }
+    assert.deepEqual([...alice.dialogs, ...bob.dialogs], [], 'no dialog fired');
+    assert.deepEqual([...alice.problems, ...bob.problems], []);
+  });
+
+  test('the page reconnects when the server restarts on the same web port', async () => {
+    await alice.type('/join dev');
+    await alice.waitForStatus('connected as alice');
+    await alice.page.waitForFunction(() =>
+      document.getElementById('room-name').textContent === 'dev', null, { timeout: 10000 });
+    await alice.waitForMembers(['alice']);
+    await bob.waitForLine({ kind: 'notice', text: 'alice left (moved to dev)' });
+
+    const webPort = server.webPort;
+    const stopped = await server.stop();
+    assert.equal(stopped.code, 0, `chatd exits 0 on SIGTERM; its log:\n${server.log}`);
+    carol.close();
+    for (const page of [alice, bob]) {
+      await page.waitForStatus(/^disconnected \(.*\) — reconnecting in \d+ s…$/);
+      // The log keeps the close code and reason the server said goodbye with.
+      await page.waitForLine({ kind: 'error', text: 'disconnected (1001 server shutting down)' });
+    }
+
+    server = await ChatdServer.start({ webPort });
+    assert.equal(server.webPort, webPort);
+    // The backoff is at most 10 s (with jitter); the rest is margin for a slow machine.
+    await alice.waitForStatus('connected as alice', 20000);
+    await bob.waitForStatus('connected as bob', 20000);
+    await alice.page.waitForFunction(() =>
+      document.getElementById('room-name').textContent === 'dev', null, { timeout: 10000 });
+
+    carol = await LineClient.connect(server.linePort);
+    carol.send('/nick carol');
+    carol.send('/join dev');
+    await carol.waitFor('* carol joined');
+    await alice.waitForMembers(['alice', 'carol']);
+    await alice.type('back again');
+    assert.equal(await carol.waitFor(/^alice:/), 'alice:back again');
+    carol.send('welcome back');
+    await alice.waitForLine({ kind: 'message', from: 'carol', text: 'welcome back' });
+
+    // bob stayed in lobby and can still talk there.
+    await bob.type('still here');
+    await bob.waitForLine({ kind: 'mine', from: 'bob', text: 'still here' });
+  });
+});
