@@ -125,6 +125,28 @@ describe('the chat page against the real chatd', { timeout: 150000 }, () => {
     assert.deepEqual([...alice.problems, ...bob.problems], []);
   });
 
+  test('a remembered nickname that is taken brings the form back, and /quit leaves', async () => {
+    // A second tab of alice's browser: the form offers the name she chose, which her first
+    // tab holds.
+    const again = await ChatPage.open(browser, server.webUrl, { context: alice.context });
+    assert.equal(await again.page.inputValue('#nick-input'), 'alice');
+    await again.page.press('#nick-input', 'Enter');
+    await again.page.waitForSelector('#nick-dialog:not([hidden])', { timeout: 10000 });
+    await again.page.waitForFunction(() =>
+      document.getElementById('nick-error').textContent === 'nickname alice is taken', null,
+    { timeout: 10000 });
+    await again.pickNick('alice2');
+    await again.waitForLine({ kind: 'error', text: 'nickname alice is taken' });
+    await carol.waitFor(/^\* \S+ is now known as alice2$/);
+
+    await again.type('/quit gone fishing');
+    assert.equal(await carol.waitFor(/^\* alice2 left/), '* alice2 left (gone fishing)');
+    await again.waitForStatus('you left (1000 bye)');
+    assert.equal(await again.page.isVisible('#reconnect'), true);
+    assert.deepEqual(again.problems, []);
+    await again.page.close();
+  });
+
   test('the page reconnects when the server restarts on the same web port', async () => {
     await alice.type('/join dev');
     await alice.waitForStatus('connected as alice');

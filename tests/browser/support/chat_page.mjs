@@ -35,8 +35,9 @@ function describeLines() {
 }
 
 export class ChatPage {
-  static async open(browser, url, { viewport = { width: 1000, height: 700 } } = {}) {
-    const context = await browser.newContext({ viewport });
+  // A page in a new browser context (a new person), or in `context` (another tab of one).
+  static async open(browser, url, { viewport = { width: 1000, height: 700 }, context } = {}) {
+    context ??= await browser.newContext({ viewport });
     const page = await context.newPage();
     const chat = new ChatPage(context, page);
     chat.response = await page.goto(url, { timeout: WAIT_MS });
@@ -124,6 +125,7 @@ export class ChatPage {
       lines.map((l) => `  [${l.kinds.join(' ')}] ${l.whole}`).join('\n'), timeoutMs);
   }
 
+  // Closes this person's browser context, every tab in it.
   close() {
     return this.context.close();
   }

@@ -7,7 +7,7 @@
 const MAX_LINES = 3000;            // older lines are dropped so a busy room cannot grow memory
 const FLUSH_MS = 16;               // a burst of frames (a history replay) lands in one layout
 const STICK_PX = 40;               // "at the bottom" within this much, so rounding cannot unstick
-const WHO_THROTTLE_MS = 300;       // a burst of joins and leaves costs one `who`, not one each
+const PANEL_THROTTLE_MS = 300;     // a burst of joins and leaves costs one `who`, not one each
 const ROOMS_REFRESH_MS = 10000;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10000;
@@ -32,7 +32,7 @@ const state = {
   quitting: false,
   attempt: 0,           // reconnects since the last welcome, for the backoff
   retryTimer: 0,
-  whoTimer: 0,
+  panelTimer: 0,
   asked: { who: [], rooms: [] },  // who asked for each answer on its way: 'person' or 'page'
   sent: [],             // the person's own lines, for the up arrow
   recall: 0,
@@ -72,9 +72,14 @@ function ask(type, asker) {
   if (send({ type })) state.asked[type].push(asker);
 }
 
-function requestWho() {
-  if (state.whoTimer) return;
-  state.whoTimer = setTimeout(() => { state.whoTimer = 0; ask('who', 'page'); }, WHO_THROTTLE_MS);
+// The people and rooms panels, asked for again soon: someone came, went or changed names.
+function refreshPanels() {
+  if (state.panelTimer) return;
+  state.panelTimer = setTimeout(() => {
+    state.panelTimer = 0;
+    ask('who', 'page');
+    ask('rooms', 'page');
+  }, PANEL_THROTTLE_MS);
 }
 
 function sendNick(name, fromForm) {
@@ -148,13 +153,13 @@ const handlers = {
   },
   joined(f) {
     addNotice(`${f.who} joined`);
-    requestWho();
+    refreshPanels();
   },
   left(f) {
     const why = f.reason === 'moved' ? (f.detail ? `moved to ${f.detail}` : 'moved')
       : f.reason === 'quit' ? f.detail || 'quit' : LEFT_WORDS[f.reason] || f.reason;
     addNotice(`${f.who} left (${why})`);
-    requestWho();
+    refreshPanels();
   },
   renamed(f) {
     addNotice(`${f.from} is now known as ${f.to}`);
@@ -167,7 +172,7 @@ const handlers = {
         saveNick(f.to);
       }
     }
-    requestWho();
+    refreshPanels();
   },
   members(f) {
     if (state.asked.who.shift() === 'person') {
@@ -212,8 +217,7 @@ function enterRoom(room) {
   updateTitle();
   ui.members.replaceChildren();
   addDivider(`you are in ${room}`);
-  requestWho();
-  ask('rooms', 'page');
+  refreshPanels();
 }
 
 // ---- The log ----
@@ -246,7 +250,7 @@ function line(kind, parts) {
     item.classList.add('history');
   } else if (kind !== 'divider') {
     const time = document.createElement('time');
-    time.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    time.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     item.append(time);
   }
   item.append(...parts);
