@@ -7,7 +7,8 @@ const START_TIMEOUT_MS = 10000;
 const STOP_TIMEOUT_MS = 5000;   // chatd's own shutdown takes at most 2.5 s (docs/protocol.md)
 
 // "... chatd listening on 127.0.0.1:40123 (line), 127.0.0.1:40124 (web) with 1 threads, ..."
-const LISTENING = /chatd listening on .*?(\d+\.\d+\.\d+\.\d+):(\d+) \(line\), (\d+\.\d+\.\d+\.\d+):(\d+) \(web\)/;
+const LISTENING =
+  /chatd listening on .*?(\d+\.\d+\.\d+\.\d+):(\d+) \(line\), (\d+\.\d+\.\d+\.\d+):(\d+) \(web\)/;
 
 export class ChatdServer {
   // Starts chatd; resolves once it listens. `webPort` 0 picks a free port.
@@ -78,7 +79,9 @@ export class ChatdServer {
     if (gone) return this.#exited;
     process.kill(this.pid, 'SIGTERM');
     let timer;
-    const late = new Promise((resolve) => { timer = setTimeout(resolve, STOP_TIMEOUT_MS, 'late'); });
+    const late = new Promise((resolve) => {
+      timer = setTimeout(resolve, STOP_TIMEOUT_MS, 'late');
+    });
     const first = await Promise.race([this.#exited, late]);
     clearTimeout(timer);
     if (first !== 'late') return first;

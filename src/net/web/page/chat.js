@@ -14,6 +14,7 @@ const BACKOFF_MAX_MS = 10000;
 const NICK_KEY = 'chatd.nick';
 const CLOSE_WORDS = { 1005: 'no reason given', 1006: 'connection lost' };
 const LEFT_WORDS = { closed: 'closed', too_slow: 'too slow', timed_out: 'timed out' };
+const CLOCK = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
 
 const ui = Object.fromEntries([
   'log', 'jump', 'status', 'reconnect', 'room-name', 'side-toggle', 'members', 'members-title',
@@ -250,7 +251,7 @@ function line(kind, parts) {
     item.classList.add('history');
   } else if (kind !== 'divider') {
     const time = document.createElement('time');
-    time.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    time.textContent = new Date().toLocaleTimeString([], CLOCK);
     item.append(time);
   }
   item.append(...parts);
