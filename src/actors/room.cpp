@@ -28,8 +28,12 @@ bool is_spoken(const Record& record) {
 }
 }  // namespace
 
-Room::Room(asio::any_io_executor executor, RoomLimits limits, std::string name)
-    : name_(std::move(name)), limits_(limits), inbox_(std::move(executor), limits.inbox_capacity) {}
+Room::Room(asio::any_io_executor executor, RoomLimits limits, std::string name,
+           std::shared_ptr<ChatCounters> chat)
+    : name_(std::move(name)),
+      limits_(limits),
+      inbox_(std::move(executor), limits.inbox_capacity),
+      chat_(chat ? std::move(chat) : std::make_shared<ChatCounters>()) {}
 
 asio::awaitable<bool> Room::send(RoomEvent event) {
   auto [ec] =

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/chat_counters.hpp"
 #include "actors/member_id.hpp"
 #include "actors/record.hpp"
 #include "actors/room_event.hpp"
@@ -53,8 +54,10 @@ struct RoomCounters {
 class Room {
  public:
   // `executor` should be a strand (or a one-thread io_context): run() is the only code that
-  // touches membership, but Asio needs to know where to resume it.
-  Room(boost::asio::any_io_executor executor, RoomLimits limits, std::string name = "lobby");
+  // touches membership, but Asio needs to know where to resume it. The room adds to `chat`
+  // (shared by every room of a server); null: it keeps counters of its own.
+  Room(boost::asio::any_io_executor executor, RoomLimits limits, std::string name = "lobby",
+       std::shared_ptr<ChatCounters> chat = nullptr);
 
   // any: sends `event`, waiting while the inbox is full. Returns false once the room has stopped.
   boost::asio::awaitable<bool> send(RoomEvent event);
@@ -64,6 +67,7 @@ class Room {
   const std::string& name() const noexcept { return name_; }
   const RoomCounters& counters() const noexcept { return counters_; }
   const RoomLimits& limits() const noexcept { return limits_; }
+  const ChatCounters& chat_counters() const noexcept { return *chat_; }
 
   // The actor. co_spawn it on the room's executor; it ends after a Stop event or inbox close,
   // having closed every member's feed.
@@ -149,6 +153,7 @@ class Room {
   std::string scratch_;         // one rendering at a time
   bool stopping_ = false;
   RoomCounters counters_;
+  std::shared_ptr<ChatCounters> chat_;
 };
 
 }  // namespace chatd::actors

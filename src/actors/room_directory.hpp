@@ -31,9 +31,11 @@ class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
  public:
   static constexpr std::string_view lobby = "lobby";
 
-  // `on_room_finished` runs (on the room's strand) each time a room actor ends.
+  // `on_room_finished` runs (on the room's strand) each time a room actor ends. Every room adds
+  // to `counters` (null: the directory makes its own), so totals outlive the rooms.
   RoomDirectory(boost::asio::io_context::executor_type pool, RoomLimits limits,
-                std::function<void()> on_room_finished);
+                std::function<void()> on_room_finished,
+                std::shared_ptr<ChatCounters> counters = nullptr);
 
   // The room called `name` (ignoring ASCII case), created if needed; the caller counts as one of
   // its members until exit(). Null once stop() was called.
@@ -62,6 +64,7 @@ class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
   boost::asio::io_context::executor_type pool_;
   RoomLimits limits_;
   std::function<void()> on_room_finished_;
+  std::shared_ptr<ChatCounters> counters_;
   std::atomic<std::size_t> running_{0};
 
   mutable std::mutex mutex_;

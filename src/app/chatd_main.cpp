@@ -21,6 +21,7 @@
 #include "app/server_flags.hpp"
 #include "base/log.hpp"
 #include "net/line/line_door.hpp"
+#include "net/web/web_door.hpp"
 #include "net/server.hpp"
 
 namespace asio = boost::asio;
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   // Every way into the chat: adding a door is adding a line here.
   std::vector<chatd::net::Door> doors;
   doors.push_back(chatd::net::line::line_door(flags.line));
+  if (flags.web) doors.push_back(chatd::net::web::web_door(*flags.web, {flags.allowed_origins}));
+  std::vector<std::string> door_names;
+  for (const auto& door : doors) door_names.push_back(door.name);
   std::optional<chatd::net::Server> server;
   try {
     server.emplace(io, flags.server, std::move(doors));
@@ -87,10 +91,12 @@ int main(int argc, char** argv) {
   server->start();
   // On a strand: its `||` must not race with itself across the pool's threads.
   asio::co_spawn(asio::make_strand(io), shut_down_on_signal(io, *server), asio::detached);
+  // "127.0.0.1:9999 (line), 127.0.0.1:8080 (web)": tests read the ports from this line.
   std::string listening;
-  for (const auto& endpoint : server->local_endpoints()) {
-    listening += (listening.empty() ? "" : ", ") + endpoint.address().to_string() + ":" +
-                 std::to_string(endpoint.port());
+  const auto endpoints = server->local_endpoints();
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    listening += (listening.empty() ? "" : ", ") + endpoints[i].address().to_string() + ":" +
+                 std::to_string(endpoints[i].port()) + " (" + door_names[i] + ")";
   }
   chatd::base::log_line("chatd listening on " + listening + " with " +
                         std::to_string(flags.threads) + " threads, " +

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "actors/member_id.hpp"
+#include "net/server_metrics.hpp"
 #include "net/session_context.hpp"
 
 namespace chatd::net {
@@ -18,15 +19,20 @@ namespace chatd::net {
 using SessionGuard = std::shared_ptr<void>;
 
 // Runs one connection to its end. The socket is bound to a strand of its own, and the coroutine
-// is spawned on it.
+// is spawned on it. `counters` are the door's, valid while the guard is held.
 using ServeConnection = std::function<boost::asio::awaitable<void>(
     boost::asio::ip::tcp::socket, actors::MemberId, std::shared_ptr<const SessionContext>,
-    SessionGuard)>;
+    DoorCounters& counters, SessionGuard)>;
 
 struct Door {
-  std::string name;  // for the log: "line"
+  std::string name;  // for the log and the metrics: "line", "web"
   boost::asio::ip::tcp::endpoint endpoint;
   ServeConnection serve;
+  // Written (best effort) to a connection refused because the server is full.
+  std::string_view refusal;
+  // Keep accepting during the graceful shutdown, so the door can say it is draining (an HTTP
+  // health check); its sessions must then refuse new members and close promptly.
+  bool answers_while_draining = false;
 };
 
 }  // namespace chatd::net

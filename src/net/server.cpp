@@ -45,9 +45,11 @@ Server::State::State(asio::io_context& io_context, ServerOptions server_options,
       accept_strand(asio::make_strand(io.get_executor())),
       context(std::make_shared<SessionContext>()),
       drained(io.get_executor(), 1) {
+  context->metrics = std::make_shared<ServerMetrics>();
   for (Door& door : doors) {
     auto acceptor = listen_on(door, accept_strand);
-    listeners.push_back(Listener{std::move(door), std::move(acceptor)});
+    DoorCounters& counters = context->metrics->door(door.name);
+    listeners.push_back(Listener{std::move(door), std::move(acceptor), &counters});
   }
 }
 
@@ -58,7 +60,7 @@ Server::Server(asio::io_context& io, ServerOptions options, std::vector<Door> do
   state_->context->rooms =
       std::make_shared<actors::RoomDirectory>(io.get_executor(), state_->options.room, [weak] {
         if (auto state = weak.lock()) state->finished_one();
-      });
+      }, state_->context->metrics->chat_shared());
   state_->context->names = std::make_shared<actors::NameRegistry>();
   state_->context->limits = state_->options.session;
   state_->context->limits.max_write =
@@ -83,7 +85,7 @@ void Server::start() {
           // A named handler: a capturing lambda temporary inside a co_await statement is
           // destroyed twice by g++ 12.
           ClientHandler start_session = [state, door](tcp::socket socket) {
-            State::start_session(state, door->door, std::move(socket));
+            State::start_session(state, *door, std::move(socket));
           };
           co_await accept_clients(door->acceptor, state->io.get_executor(),
                                   std::move(start_session));
@@ -92,10 +94,13 @@ void Server::start() {
   }
 }
 
-void Server::State::start_session(std::shared_ptr<State> state, const Door& door,
+void Server::State::start_session(std::shared_ptr<State> state, const Listener& listener,
                                   tcp::socket socket) {
+  const Door& door = listener.door;
+  DoorCounters& counters = *listener.counters;
   if (state->sessions.load() >= state->options.max_clients) {
-    refuse(socket, "! server full\n");
+    counters.refused_full.add();
+    refuse(socket, door.refusal);
     boost::system::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
     if (!ec) base::log_line(peer_name(peer) + " refused (server full)");
@@ -103,30 +108,40 @@ void Server::State::start_session(std::shared_ptr<State> state, const Door& door
   }
   const actors::MemberId id{state->next_member++};
   state->sessions.fetch_add(1);
+  counters.accepted.add();
+  counters.connections.add();
   // Released when the connection's last coroutine lets go of it.
-  SessionGuard guard(nullptr, [state](void*) {
+  SessionGuard guard(nullptr, [state, &counters](void*) {
+    counters.connections.sub();
     state->sessions.fetch_sub(1);
     state->finished_one();
   });
   const auto executor = socket.get_executor();
-  asio::co_spawn(
-      executor,
-      door.serve(std::move(socket), id, std::shared_ptr<const SessionContext>(state->context),
-                 std::move(guard)),
-      base::log_escape(door.name + " session"));
+  asio::co_spawn(executor,
+                 door.serve(std::move(socket), id,
+                            std::shared_ptr<const SessionContext>(state->context), counters,
+                            std::move(guard)),
+                 base::log_escape(door.name + " session"));
 }
 
 void Server::State::finished_one() {
-  if (stopping.load() && context->rooms->running() == 0 && sessions.load() == 0)
-    drained.try_send(no_error);
+  if (!stopping.load() || context->rooms->running() != 0 || sessions.load() != 0) return;
+  drained.try_send(no_error);
+  // Doors that answered during the drain stop now: nothing is left for them to report on.
+  asio::post(accept_strand, [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    for (Listener& listener : self->listeners) listener.acceptor.close(ignored);
+  });
 }
 
 void Server::stop() {
   if (state_->stopping.exchange(true)) return;
   auto state = state_;
+  state->context->metrics->stop_accepting();
   asio::post(state->accept_strand, [state] {
     boost::system::error_code ignored;
-    for (Listener& listener : state->listeners) listener.acceptor.close(ignored);
+    for (Listener& listener : state->listeners)
+      if (!listener.door.answers_while_draining) listener.acceptor.close(ignored);
   });
   state->context->rooms->stop();
   state->finished_one();

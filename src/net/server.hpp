@@ -48,14 +48,16 @@ class Server {
   // The lobby's counters (the room everybody starts in), for tests and logs.
   const actors::RoomCounters& lobby_counters() const noexcept { return state_->lobby->counters(); }
   std::size_t live_sessions() const noexcept { return state_->sessions.load(); }
+  const ServerMetrics& metrics() const noexcept { return *state_->context->metrics; }
 
  private:
   struct Listener {
     Door door;
     boost::asio::ip::tcp::acceptor acceptor;
+    DoorCounters* counters;
   };
   // Everything the coroutines reach, shared so that it outlives whichever of them ends last.
-  struct State {
+  struct State : std::enable_shared_from_this<State> {
     State(boost::asio::io_context& io, ServerOptions options, std::vector<Door> doors);
 
     boost::asio::io_context& io;
@@ -71,7 +73,7 @@ class Server {
     // Capacity 1: one token says "everything has finished".
     boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> drained;
 
-    static void start_session(std::shared_ptr<State> state, const Door& door,
+    static void start_session(std::shared_ptr<State> state, const Listener& listener,
                               boost::asio::ip::tcp::socket socket);
     void finished_one();
   };

@@ -8,6 +8,7 @@
 
 #include "actors/name_registry.hpp"
 #include "actors/room_directory.hpp"
+#include "net/server_metrics.hpp"
 
 namespace chatd::net {
 
@@ -29,6 +30,8 @@ struct SessionContext {
   std::shared_ptr<actors::RoomDirectory> rooms;
   std::shared_ptr<actors::NameRegistry> names;
   SessionLimits limits;
+  // The server's counters and whether it still accepts; sessions update them.
+  std::shared_ptr<ServerMetrics> metrics;
 };
 
 }  // namespace chatd::net

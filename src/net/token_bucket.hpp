@@ -24,6 +24,13 @@ class TokenBucket {
     tokens_ -= 1.0;
     return true;
   }
+  // Takes `n` tokens even when fewer are left, leaving a debt that until_token() waits out: for
+  // input that has been read already (a WebSocket message) and cannot be left in the kernel.
+  void take(double n, Clock::time_point now) {
+    if (!enabled()) return;
+    refill(now);
+    tokens_ -= n;
+  }
   // True when a token could be taken now.
   bool has_token(Clock::time_point now) {
     if (!enabled()) return true;

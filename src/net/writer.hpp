@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "actors/outbox.hpp"
+#include "base/metrics.hpp"
 #include "net/end_reason.hpp"
+#include "net/urgent_lane.hpp"
 
 namespace chatd::net {
 
@@ -57,20 +59,25 @@ struct WriterEnd {
   std::string detail;
 };
 
-// Writes everything the outbox gathers until it ends. When the outbox is draining (leaving,
-// shutdown), the rest must go out within flush_deadline.
+// Writes everything the outbox gathers until it ends, counting the bytes into `bytes_out`; what
+// `urgent` holds (if given) goes first, between two writes. When the outbox is draining
+// (leaving, shutdown), the rest must go out within flush_deadline.
 template <class Stream>
 boost::asio::awaitable<WriterEnd> write_outbox(Stream& stream, actors::Outbox& outbox,
-                                               std::size_t max_write) {
+                                               std::size_t max_write, base::Counter& bytes_out,
+                                               UrgentLane* urgent = nullptr) {
   namespace asio = boost::asio;
   constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
   std::vector<asio::const_buffer> buffers;
   std::chrono::steady_clock::time_point deadline{};
   for (;;) {
     // Under load there is nearly always something: look before going to sleep.
-    if (!outbox.has_output()) co_await outbox.wait_for_output();
+    if (!outbox.has_output() && (urgent == nullptr || urgent->empty()))
+      co_await outbox.wait_for_output();
     buffers.clear();
-    const std::size_t gathered = outbox.gather(buffers, max_write);
+    if (urgent != nullptr) urgent->gather(buffers);
+    const std::size_t urgent_bytes = buffers.empty() ? 0 : buffers.front().size();
+    const std::size_t gathered = urgent_bytes + outbox.gather(buffers, max_write);
     switch (outbox.end()) {
       case actors::OutboxEnd::none:
         break;
@@ -81,7 +88,7 @@ boost::asio::awaitable<WriterEnd> write_outbox(Stream& stream, actors::Outbox& o
       case actors::OutboxEnd::shutdown:
         co_return WriterEnd{true, EndReason::shutdown, {}};
     }
-    if (gathered == 0) continue;
+    if (buffers.empty()) continue;
     boost::system::error_code ec;
     write_what_fits(stream, buffers, ec);
     if (!ec && !buffers.empty()) {
@@ -98,6 +105,8 @@ boost::asio::awaitable<WriterEnd> write_outbox(Stream& stream, actors::Outbox& o
     }
     if (ec) co_return WriterEnd{true, EndReason::write_failed, ec.message()};
     outbox.commit_gathered();
+    if (urgent != nullptr) urgent->commit();
+    bytes_out.add(gathered);
   }
 }
 

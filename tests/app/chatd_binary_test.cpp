@@ -60,7 +60,7 @@ TEST(ChatdBinary, ListensOnThePortItsConfigFileNames) {
   ChildProcess chatd(CHATD_BINARY, {"--config", config});
   ASSERT_TRUE(eventually([&] {
     return chatd.error_output().find("chatd listening on 127.0.0.1:" + std::to_string(port) +
-                                     " with 1 threads") != std::string::npos;
+                                     " (line)") != std::string::npos;
   })) << chatd.error_output();
   LineClient client(port);
   EXPECT_EQ(client.read_line(), "* " + client.name() + " joined");

@@ -58,3 +58,19 @@ TEST(TokenBucket, IsFullOnlyOnceItHasRefilledCompletely) {
 
 }  // namespace
 }  // namespace chatd::net
+
+namespace chatd::net {
+namespace {
+
+TEST(TokenBucket, TakingMoreThanItHoldsLeavesADebtThatDelaysTheNextToken) {
+  TokenBucket bucket(10, 5, start);
+  bucket.take(25, start);  // 5 held, 20 owed
+  EXPECT_FALSE(bucket.has_token(start));
+  // 21 tokens to earn back before one can be taken: 2.1 s at 10 per second.
+  EXPECT_EQ(std::chrono::round<std::chrono::milliseconds>(bucket.until_token(start)).count(), 2100);
+  EXPECT_FALSE(bucket.has_token(start + 2s));
+  EXPECT_TRUE(bucket.has_token(start + 2100ms));
+}
+
+}  // namespace
+}  // namespace chatd::net

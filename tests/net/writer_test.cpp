@@ -27,7 +27,7 @@ class WriterOverAPipe : public ::testing::Test {
     EXPECT_EQ(::pipe(fds.data()), 0);
     read_end_ = fds[0];
     pipe_.emplace(room_.io, fds[1]);
-    asio::co_spawn(room_.io, write_outbox(*pipe_, outbox_, 64 * 1024),
+    asio::co_spawn(room_.io, write_outbox(*pipe_, outbox_, 64 * 1024, bytes_out_, &urgent_),
                    [this](std::exception_ptr, WriterEnd end) { ended_ = std::move(end); });
   }
   ~WriterOverAPipe() override { ::close(read_end_); }
@@ -47,6 +47,8 @@ class WriterOverAPipe : public ::testing::Test {
 
   RoomHarness room_{RoomHarness::quiet()};
   actors::Outbox outbox_{room_.io.get_executor()};
+  base::Counter bytes_out_;
+  UrgentLane urgent_{outbox_.bell()};
   std::optional<asio::posix::stream_descriptor> pipe_;
   int read_end_ = -1;
   std::optional<WriterEnd> ended_;
@@ -56,11 +58,26 @@ TEST_F(WriterOverAPipe, WritesWhatTheRoomPublishesAndEndsWhenTheParticipantIsDon
   room_.send(RoomHarness::join_event(1, "a", outbox_.subscribe(false)));
   room_.say(1, "one\ntwo");
   EXPECT_EQ(received(), "a:one\na:two\n");
+  EXPECT_EQ(bytes_out_.value(), 12u);
   room_.leave(1);
   outbox_.finish();
   EXPECT_EQ(received(), "");
   ASSERT_TRUE(ended_);
   EXPECT_FALSE(ended_->ended_by_writer) << "the participant finished; the door knows why";
+}
+
+TEST_F(WriterOverAPipe, SendsUrgentBytesBetweenWritesAndWakesForThem) {
+  room_.send(RoomHarness::join_event(1, "a", outbox_.subscribe(false)));
+  room_.say(1, "one");
+  EXPECT_EQ(received(), "a:one\n");
+  // The writer sleeps: urgent bytes alone wake it.
+  urgent_.push("PONG\n");
+  EXPECT_EQ(received(), "PONG\n");
+  // Queued together with room traffic, they go first.
+  urgent_.push("PING\n");
+  room_.say(1, "two");
+  EXPECT_EQ(received(), "PING\na:two\n");
+  EXPECT_TRUE(urgent_.empty());
 }
 
 TEST_F(WriterOverAPipe, StopsAsTooSlowWhenItsRoomEvictsIt) {

@@ -46,16 +46,21 @@ using Input =
 class LineSession {
  public:
   LineSession(tcp::socket socket, std::string peer, actors::MemberId id,
-              std::shared_ptr<const SessionContext> context, SessionGuard guard)
+              std::shared_ptr<const SessionContext> context, DoorCounters& counters,
+              SessionGuard guard)
       : socket_(std::move(socket)),
         peer_(std::move(peer)),
         me_(id, peer_, line_format(), context, socket_.get_executor()),
         framer_(context->limits.max_line),
         bucket_(context->limits.rate, context->limits.burst, Clock::now()),
+        counters_(counters),
         guard_(std::move(guard)) {}
   LineSession(const LineSession&) = delete;
   LineSession& operator=(const LineSession&) = delete;
-  ~LineSession() { base::log_line(peer_ + " disconnected (" + end_.for_log() + ")"); }
+  ~LineSession() {
+    if (told_to_slow_down_) counters_.throttled.sub();
+    base::log_line(peer_ + " disconnected (" + end_.for_log() + ")");
+  }
 
   // Runs the connection: spawns the writer (and idle watch), then reads until the end. `self`
   // is this session, kept alive by the coroutine.
@@ -110,6 +115,7 @@ class LineSession {
   // Allocated only when needed, so an idle client without them does not carry them.
   std::unique_ptr<asio::steady_timer> pause_;       // once the client is paced
   std::unique_ptr<asio::steady_timer> idle_timer_;  // with an idle timeout
+  DoorCounters& counters_;  // valid while guard_ is held
   SessionGuard guard_;
 };
 
@@ -139,7 +145,7 @@ asio::awaitable<bool> LineSession::start(std::shared_ptr<LineSession> self) {
   const auto executor = socket_.get_executor();
   // The writer is write_outbox itself; what follows it runs in its completion handler, which
   // holds the session: no wrapping coroutine frame per client.
-  asio::co_spawn(executor, write_outbox(socket_, me_.outbox(), limits().max_write),
+  asio::co_spawn(executor, write_outbox(socket_, me_.outbox(), limits().max_write, counters_.bytes_out),
                  [self](std::exception_ptr error, WriterEnd ended) {
                    self->writer_ended(error, std::move(ended));
                  });
@@ -192,6 +198,8 @@ asio::awaitable<bool> LineSession::wait_for_token() {
   if (bucket_.has_token(Clock::now())) co_return true;
   if (!told_to_slow_down_) {
     told_to_slow_down_ = true;
+    counters_.throttle_episodes.add();
+    counters_.throttled.add();
     std::string notice(slow_down);
     co_await tell(std::move(notice));
   }
@@ -218,7 +226,10 @@ boost::system::error_code LineSession::read_available(std::vector<Input>& inputs
   if (n == 0) return asio::error::eof;
   const auto now = Clock::now();
   // Lines arriving to a full bucket start a new episode: a notice is due if it runs dry again.
-  if (bucket_.full(now)) told_to_slow_down_ = false;
+  if (told_to_slow_down_ && bucket_.full(now)) {
+    told_to_slow_down_ = false;
+    counters_.throttled.sub();
+  }
   const auto on_frame = [&](FrameKind kind, std::string_view text) {
     if (kind == FrameKind::too_long) {
       // Paced like any line: refusing them costs the server a reply each.
@@ -244,6 +255,7 @@ boost::system::error_code LineSession::read_available(std::vector<Input>& inputs
   };
   const std::size_t consumed = framer_.feed(std::span<const char>(scratch.data(), n), on_frame);
   if (paced) socket_.receive(asio::buffer(scratch.data(), consumed), 0, ec);
+  counters_.bytes_in.add(paced ? consumed : n);
   return ec;
 }
 
@@ -366,7 +378,10 @@ asio::awaitable<void> LineSession::watch_for_idleness(std::shared_ptr<LineSessio
     self->idle_timer_->expires_at(self->last_heard_ + limit);
     co_await self->idle_timer_->async_wait(use_tuple);
     if (self->end_.ended()) break;
-    if (Clock::now() - self->last_heard_ >= limit) self->finish(EndReason::timed_out);
+    if (Clock::now() - self->last_heard_ >= limit) {
+      self->counters_.timed_out.add();
+      self->finish(EndReason::timed_out);
+    }
   }
 }
 
@@ -378,7 +393,7 @@ asio::awaitable<void> gone() {
 
 asio::awaitable<void> run_line_session(tcp::socket socket, actors::MemberId id,
                                        std::shared_ptr<const SessionContext> context,
-                                       SessionGuard guard) {
+                                       DoorCounters& counters, SessionGuard guard) {
   // Not a coroutine itself: the session's own coroutine is its reader, one frame per client.
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
@@ -386,7 +401,8 @@ asio::awaitable<void> run_line_session(tcp::socket socket, actors::MemberId id,
   socket.set_option(tcp::no_delay(true), ec);
   socket.non_blocking(true, ec);
   auto session = std::make_shared<LineSession>(std::move(socket), peer_name(remote), id,
-                                               std::move(context), std::move(guard));
+                                               std::move(context), counters,
+                                               std::move(guard));
   LineSession& connection = *session;
   return connection.run(std::move(session));
 }

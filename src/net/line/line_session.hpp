@@ -22,6 +22,6 @@ namespace chatd::net::line {
 boost::asio::awaitable<void> run_line_session(boost::asio::ip::tcp::socket socket,
                                               actors::MemberId id,
                                               std::shared_ptr<const SessionContext> context,
-                                              SessionGuard guard);
+                                              DoorCounters& counters, SessionGuard guard);
 
 }  // namespace chatd::net::line

@@ -1,0 +1,417 @@
+// A WebSocket member's handshake, reader, writer and idle watch; see ws_session.hpp.
+#include "net/web/ws_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/websocket/error.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/log.hpp"
+#include "net/end_reason.hpp"
+#include "net/line/line_replies.hpp"
+#include "net/participant.hpp"
+#include "net/token_bucket.hpp"
+#include "net/urgent_lane.hpp"
+#include "net/web/control_tap.hpp"
+#include "net/web/json_format.hpp"
+#include "net/web/ws_frame.hpp"
+#include "net/web/ws_input.hpp"
+#include "net/web/ws_replies.hpp"
+#include "net/writer.hpp"
+
+namespace chatd::net::web {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Room for the JSON around a line: a frame up to max_line + this is read and answered.
+constexpr std::size_t envelope_bytes = 512;
+// Beast pings a client it has not heard from for half of this, and drops it after all of it.
+constexpr auto keepalive = std::chrono::seconds(60);
+constexpr auto handshake_deadline = std::chrono::seconds(10);
+
+// The close frame the server sends for each way a member ends (docs/protocol.md, "Closing").
+std::string goodbye(EndReason reason) {
+  switch (reason) {
+    case EndReason::quit:
+      return close_frame(1000, "bye");
+    case EndReason::too_slow:
+      return close_frame(1008, "too slow");
+    case EndReason::timed_out:
+      return close_frame(1008, "idle for too long");
+    case EndReason::shutdown:
+      return close_frame(1001, "server shutting down");
+    case EndReason::client_closed:
+    case EndReason::read_failed:
+    case EndReason::write_failed:
+      return close_frame(1000, "");
+  }
+  return close_frame(1000, "");
+}
+
+class WsSession {
+ public:
+  WsSession(tcp::socket socket, std::string peer, actors::MemberId id,
+            std::shared_ptr<const SessionContext> context, DoorCounters& counters,
+            SessionGuard guard)
+      : peer_(std::move(peer)),
+        me_(id, peer_, json_format(), context, socket.get_executor()),
+        urgent_(me_.outbox().bell()),
+        ws_(std::move(socket), urgent_),
+        bucket_(context->limits.rate, context->limits.burst, Clock::now()),
+        counters_(counters),
+        guard_(std::move(guard)) {}
+  WsSession(const WsSession&) = delete;
+  WsSession& operator=(const WsSession&) = delete;
+  ~WsSession() {
+    if (told_to_slow_down_) counters_.throttled.sub();
+    if (started_) base::log_line(peer_ + " disconnected (" + end_.for_log() + ")");
+  }
+
+  asio::awaitable<void> run(std::shared_ptr<WsSession> self, UpgradeRequest request);
+
+ private:
+  const SessionLimits& limits() const { return me_.context().limits; }
+  tcp::socket& socket() { return ws_.next_layer().next_layer(); }
+
+  asio::awaitable<bool> accept(UpgradeRequest request);
+  asio::awaitable<bool> start(std::shared_ptr<WsSession> self);
+  void finish(EndReason reason, std::string detail = {});
+  // Reads one message into `inputs`; false when the conversation is over.
+  asio::awaitable<bool> read_message(std::vector<FrameInput>& inputs);
+  asio::awaitable<bool> wait_for_token();
+
+  asio::awaitable<bool> dispatch(FrameInput input);
+  asio::awaitable<bool> on(actors::SafeLines lines);
+  asio::awaitable<bool> on(Command command);
+  asio::awaitable<bool> on(command::Say say);
+  asio::awaitable<bool> on(command::Me me);
+  asio::awaitable<bool> on(command::Nick nick);
+  asio::awaitable<bool> on(command::Who who);
+  asio::awaitable<bool> on(command::Join join);
+  asio::awaitable<bool> on(command::Rooms rooms);
+  asio::awaitable<bool> on(command::Help help);
+  asio::awaitable<bool> on(command::Quit quit);
+  asio::awaitable<bool> on(line::UnknownCommand unknown);
+  asio::awaitable<bool> on(line::MalformedCommand malformed);
+  asio::awaitable<bool> on(BadInput bad);
+  asio::awaitable<bool> tell(std::string frame);
+
+  void writer_ended(std::exception_ptr error, WriterEnd ended);
+  static asio::awaitable<void> watch_for_idleness(std::shared_ptr<WsSession> self);
+
+  std::string peer_;
+  Participant me_;
+  UrgentLane urgent_;
+  websocket::stream<ControlTap> ws_;
+  beast::flat_buffer message_;
+  TokenBucket bucket_;
+  bool told_to_slow_down_ = false;  // once per episode: until the bucket is full again
+  bool started_ = false;
+  ConnectionEnd end_;
+  Clock::time_point last_heard_ = Clock::now();
+  asio::cancellation_signal stop_reading_;
+  std::unique_ptr<asio::steady_timer> pause_;       // once the client is paced
+  std::unique_ptr<asio::steady_timer> idle_timer_;  // with an idle timeout
+  DoorCounters& counters_;                          // valid while guard_ is held
+  SessionGuard guard_;
+};
+
+void WsSession::finish(EndReason reason, std::string detail) {
+  if (!end_.record(reason, std::move(detail))) return;
+  stop_reading_.emit(asio::cancellation_type::all);
+  if (pause_) pause_->cancel();
+  if (idle_timer_) idle_timer_->cancel();
+}
+
+asio::awaitable<bool> WsSession::accept(UpgradeRequest request) {
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = handshake_deadline;
+  timeouts.idle_timeout = keepalive;
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(beast::http::field::server, "chatd"); }));
+  ws_.read_message_max(16 * limits().max_line);
+  auto [ec] = co_await ws_.async_accept(request, use_tuple);
+  if (ec) {
+    base::log_line(peer_ + " WebSocket handshake failed: " + ec.message());
+    co_return false;
+  }
+  ws_.next_layer().capture_writes();
+  co_return true;
+}
+
+asio::awaitable<bool> WsSession::start(std::shared_ptr<WsSession> self) {
+  started_ = true;
+  base::log_line(peer_ + " connected (web)");
+  std::weak_ptr<WsSession> weak = self;
+  me_.outbox().bell().set_interrupt_handler([weak] {
+    if (auto session = weak.lock()) {
+      session->finish(EndReason::too_slow);
+      boost::system::error_code ignored;
+      session->socket().cancel(ignored);
+    }
+  });
+  // First of all, ahead of the room's greeting: who this member is and where.
+  urgent_.push(welcome(peer_, actors::RoomDirectory::lobby));
+  const bool joined = co_await me_.enter_lobby();
+  if (!joined) {
+    end_.record(EndReason::shutdown);
+    co_return false;
+  }
+  const auto executor = socket().get_executor();
+  asio::co_spawn(executor,
+                 write_outbox(socket(), me_.outbox(), limits().max_write, counters_.bytes_out,
+                              &urgent_),
+                 [self](std::exception_ptr error, WriterEnd ended) {
+                   self->writer_ended(error, std::move(ended));
+                 });
+  if (limits().idle_timeout.count() > 0) {
+    idle_timer_ = std::make_unique<asio::steady_timer>(executor);
+    asio::co_spawn(executor, watch_for_idleness(self), base::log_escape("idle watch"));
+  }
+  co_return true;
+}
+
+asio::awaitable<void> WsSession::run(std::shared_ptr<WsSession> self, UpgradeRequest request) {
+  const bool accepted = co_await accept(std::move(request));
+  if (!accepted) co_return;
+  const bool started = co_await start(self);
+  if (!started) {
+    boost::system::error_code ignored;
+    const std::string farewell = urgent_.take_rest() + goodbye(EndReason::shutdown);
+    socket().write_some(asio::buffer(farewell), ignored);
+    co_return;
+  }
+  std::vector<FrameInput> inputs;
+  while (!end_.ended()) {
+    const bool may_read = co_await wait_for_token();
+    if (!may_read) break;
+    const bool read = co_await read_message(inputs);
+    for (FrameInput& input : inputs) {
+      const bool carry_on = co_await dispatch(std::move(input));
+      if (!carry_on) break;
+    }
+    inputs.clear();
+    if (!read) break;
+  }
+  std::string detail = end_.reason() == EndReason::quit ? end_.detail() : std::string();
+  co_await me_.leave(leave_reason(end_.reason()), std::move(detail));
+}
+
+asio::awaitable<bool> WsSession::read_message(std::vector<FrameInput>& inputs) {
+  auto [ec, size] =
+      co_await ws_.async_read(message_, asio::bind_cancellation_slot(stop_reading_.slot(), use_tuple));
+  if (end_.ended()) co_return false;
+  if (ec == websocket::error::closed || ec == asio::error::eof) {
+    finish(EndReason::client_closed);
+    co_return false;
+  }
+  if (ec == beast::error::timeout) {
+    counters_.timed_out.add();
+    finish(EndReason::timed_out, "no answer to pings");
+    co_return false;
+  }
+  if (ec) {
+    // Beast has sent the close frame the standard asks for (1009 too big, 1007 bad UTF-8, ...).
+    finish(EndReason::read_failed, ec.message());
+    co_return false;
+  }
+  last_heard_ = Clock::now();
+  counters_.bytes_in.add(size);
+  const auto text = std::string_view(static_cast<const char*>(message_.cdata().data()), size);
+  const std::size_t frame_limit = limits().max_line + envelope_bytes;
+  if (!ws_.got_text())
+    inputs.emplace_back(BadInput{"binary frames are not accepted; send JSON text"});
+  else if (size > frame_limit)
+    inputs.emplace_back(BadInput{"frame too long (max " + std::to_string(frame_limit) + " bytes)"});
+  else
+    parse_message(text, limits().max_line, inputs);
+  message_.consume(size);
+  // An idle member should not keep the biggest message it ever sent.
+  if (message_.capacity() > 2 * frame_limit) message_.shrink_to_fit();
+  // A message cannot be left in the kernel like a line: it is relayed now, and what it costs
+  // over the budget is waited out before the next one is read.
+  std::size_t lines = 0;
+  for (const FrameInput& input : inputs) {
+    const auto* messages = std::get_if<actors::SafeLines>(&input);
+    lines += messages != nullptr ? messages->size() : 1;
+  }
+  bucket_.take(static_cast<double>(lines), last_heard_);
+  co_return true;
+}
+
+asio::awaitable<bool> WsSession::wait_for_token() {
+  const auto now = Clock::now();
+  if (told_to_slow_down_ && bucket_.full(now)) {
+    told_to_slow_down_ = false;
+    counters_.throttled.sub();
+  }
+  if (bucket_.has_token(now)) co_return true;
+  if (!told_to_slow_down_) {
+    told_to_slow_down_ = true;
+    counters_.throttle_episodes.add();
+    counters_.throttled.add();
+    std::string frame = notice(line::slow_down.substr(2, line::slow_down.size() - 3));
+    co_await tell(std::move(frame));
+  }
+  if (!pause_) pause_ = std::make_unique<asio::steady_timer>(socket().get_executor());
+  while (!end_.ended() && !bucket_.has_token(Clock::now())) {
+    pause_->expires_after(bucket_.until_token(Clock::now()));
+    auto [ec] =
+        co_await pause_->async_wait(asio::bind_cancellation_slot(stop_reading_.slot(), use_tuple));
+    if (ec) break;
+  }
+  co_return !end_.ended();
+}
+
+asio::awaitable<bool> WsSession::dispatch(FrameInput input) {
+  return std::visit([this](auto& each) { return on(std::move(each)); }, input);
+}
+
+asio::awaitable<bool> WsSession::on(Command command) {
+  return std::visit([this](auto& each) { return on(std::move(each)); }, command);
+}
+
+asio::awaitable<bool> WsSession::on(actors::SafeLines lines) {
+  const bool said = co_await me_.say(std::move(lines));
+  if (!said) finish(EndReason::shutdown);
+  co_return said;
+}
+
+asio::awaitable<bool> WsSession::on(command::Say say) {
+  return on(std::move(say.lines));
+}
+
+asio::awaitable<bool> WsSession::on(command::Me me) {
+  const bool acted = co_await me_.act(std::move(me.text));
+  if (!acted) finish(EndReason::shutdown);
+  co_return acted;
+}
+
+asio::awaitable<bool> WsSession::on(command::Nick nick) {
+  const RenameResult result = co_await me_.rename(nick.name);
+  std::string frame = error_from_line(line::rename_reply(result, nick.name));
+  const bool carry_on = co_await tell(std::move(frame));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> WsSession::on(command::Who) {
+  co_await me_.ask_who();
+  co_return true;
+}
+
+asio::awaitable<bool> WsSession::on(command::Join join) {
+  const MoveResult result = co_await me_.move_to(join.room);
+  if (result == MoveResult::shutting_down) {
+    finish(EndReason::shutdown);
+    co_return false;
+  }
+  const std::string current = me_.room() != nullptr ? me_.room()->name() : std::string();
+  std::string frame = result == MoveResult::moved
+                          ? now_in_room(current)
+                          : error_from_line(line::move_reply(result, join.room, current));
+  const bool carry_on = co_await tell(std::move(frame));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> WsSession::on(command::Rooms) {
+  std::string frame = room_list(me_.rooms());
+  const bool carry_on = co_await tell(std::move(frame));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> WsSession::on(command::Help) {
+  std::string frame = help();
+  const bool carry_on = co_await tell(std::move(frame));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> WsSession::on(command::Quit quit) {
+  finish(EndReason::quit, std::string(quit.reason.view()));
+  co_return false;
+}
+
+asio::awaitable<bool> WsSession::on(line::UnknownCommand unknown) {
+  std::string frame = error_from_line(line::unknown_command(unknown.name));
+  const bool carry_on = co_await tell(std::move(frame));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> WsSession::on(line::MalformedCommand malformed) {
+  std::string frame = error_from_line(line::malformed_command(malformed.usage));
+  const bool carry_on = co_await tell(std::move(frame));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> WsSession::on(BadInput bad) {
+  std::string frame = error(bad.text);
+  const bool carry_on = co_await tell(std::move(frame));
+  co_return carry_on;
+}
+
+asio::awaitable<bool> WsSession::tell(std::string frame) {
+  if (!frame.empty()) co_await me_.tell(std::move(frame));
+  co_return true;
+}
+
+void WsSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
+  if (error) {
+    base::log_escape("web writer")(error);
+    ended = WriterEnd{true, EndReason::write_failed, "writer failed"};
+  }
+  if (ended.ended_by_writer) finish(ended.reason, std::move(ended.detail));
+  if (end_.reason() == EndReason::write_failed) return;
+  // Best effort, without waiting: control frames still owed, then our close unless Beast has
+  // already answered the client's.
+  std::string farewell = urgent_.take_rest();
+  if (!ws_.next_layer().close_captured()) farewell += goodbye(end_.reason());
+  boost::system::error_code ignored;
+  socket().write_some(asio::buffer(farewell), ignored);
+  socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> WsSession::watch_for_idleness(std::shared_ptr<WsSession> self) {
+  const auto limit = self->limits().idle_timeout;
+  while (!self->end_.ended()) {
+    self->idle_timer_->expires_at(self->last_heard_ + limit);
+    co_await self->idle_timer_->async_wait(use_tuple);
+    if (self->end_.ended()) break;
+    if (Clock::now() - self->last_heard_ >= limit) {
+      self->counters_.timed_out.add();
+      self->finish(EndReason::timed_out);
+    }
+  }
+}
+
+}  // namespace
+
+void start_ws_session(tcp::socket socket, UpgradeRequest request, std::string peer,
+                      actors::MemberId id, std::shared_ptr<const SessionContext> context,
+                      DoorCounters& counters, SessionGuard guard) {
+  const auto executor = socket.get_executor();
+  auto session = std::make_shared<WsSession>(std::move(socket), std::move(peer), id,
+                                             std::move(context), counters, std::move(guard));
+  WsSession& connection = *session;
+  asio::co_spawn(executor, connection.run(std::move(session), std::move(request)),
+                 base::log_escape("web session"));
+}
+
+}  // namespace chatd::net::web
