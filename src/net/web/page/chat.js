@@ -15,6 +15,9 @@ const NICK_KEY = 'chatd.nick';
 const CLOSE_WORDS = { 1005: 'no reason given', 1006: 'connection lost' };
 const LEFT_WORDS = { closed: 'closed', too_slow: 'too slow', timed_out: 'timed out' };
 const CLOCK = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+// Frames that are a room's own traffic. After a `join` the new room's replay and join notice come
+// before its `room` answer, so the first of these naming another room is where the page moves.
+const ROOM_TRAFFIC = new Set(['history', 'message', 'action', 'joined', 'left', 'renamed', 'room']);
 
 const ui = Object.fromEntries([
   'log', 'jump', 'status', 'reconnect', 'room-name', 'side-toggle', 'members', 'members-title',
@@ -126,7 +129,9 @@ function receive(text) {
     return;
   }
   // Types this page does not know are skipped: a newer server may send more.
-  if (Object.hasOwn(handlers, frame?.type)) handlers[frame.type](frame);
+  if (!Object.hasOwn(handlers, frame?.type)) return;
+  if (ROOM_TRAFFIC.has(frame.type) && state.welcomed && frame.room) enterRoom(frame.room);
+  handlers[frame.type](frame);
 }
 
 const handlers = {
@@ -140,7 +145,6 @@ const handlers = {
     if (wasIn && !sameName(wasIn, f.room)) send({ type: 'join', room: wasIn });
   },
   history(f) {
-    if (f.room) enterRoom(f.room);
     if (f.count > 0) {
       state.replayLeft = f.count;
       addDivider('— earlier messages —');
@@ -188,11 +192,10 @@ const handlers = {
     }
     showRooms(f.rooms);
   },
-  room(f) {
-    enterRoom(f.room);
-  },
+  room() {},   // receive() has moved the page already
   help(f) {
-    addNotice(f.text, 'help');
+    // The line door's list, each line starting "* ": shown without the line protocol's marks.
+    addNotice(f.text.replace(/^\* /gm, '').trimEnd(), 'help');
   },
   notice(f) {
     addNotice(f.text);
