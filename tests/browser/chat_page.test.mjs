@@ -14,6 +14,9 @@ import { LineClient } from './support/line_client.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = process.env.CHATD_ARTIFACTS || path.join(here, 'artifacts');
 const HOSTILE = '<img src=x onerror=alert(1)>';
+// No flood control, so the busy-room case can send its thousands of lines at once.
+const SERVER_ARGS = ['--rate', '0'];
+const MAX_LINES = 3000;   // chat.js's cap on the log
 
 describe('the chat page against the real chatd', { timeout: 150000 }, () => {
   let server;
@@ -24,7 +27,7 @@ describe('the chat page against the real chatd', { timeout: 150000 }, () => {
   const opened = [];
 
   before(async () => {
-    server = await ChatdServer.start();
+    server = await ChatdServer.start({ extraArgs: SERVER_ARGS });
     browser = await launchChromium();
   });
 
@@ -125,6 +128,41 @@ describe('the chat page against the real chatd', { timeout: 150000 }, () => {
     assert.deepEqual([...alice.problems, ...bob.problems], []);
   });
 
+  test('a busy room scrolls the log only at the bottom and keeps at most 3000 lines', async () => {
+    const log = () => alice.page.evaluate(() => {
+      const list = document.getElementById('log');
+      return {
+        fromBottom: list.scrollHeight - list.clientHeight - list.scrollTop,
+        top: list.scrollTop,
+        count: list.childElementCount,
+        jump: !document.getElementById('jump').hidden,
+        focused: document.activeElement.id,
+      };
+    });
+    for (let i = 0; i < 100; i++) carol.send(`burst ${i}`);
+    await alice.waitForLine({ from: 'carol', text: 'burst 99' });
+    await alice.page.waitForTimeout(100);
+    assert.ok((await log()).fromBottom < 2, 'at the bottom, the log follows new lines');
+
+    await alice.page.evaluate(() => { document.getElementById('log').scrollTop = 50; });
+    await alice.page.waitForTimeout(100);
+    for (let i = 100; i < 110; i++) carol.send(`burst ${i}`);
+    await alice.waitForLine({ from: 'carol', text: 'burst 109' });
+    await alice.page.waitForTimeout(100);
+    const reading = await log();
+    assert.equal(reading.top, 50, 'scrolled up to read, the log stays put');
+    assert.equal(reading.jump, true, 'and offers a way down');
+    await alice.page.click('#jump');
+    const back = await log();
+    assert.ok(back.fromBottom < 2 && !back.jump && back.focused === 'say', JSON.stringify(back));
+
+    for (let i = 110; i < MAX_LINES + 100; i++) carol.send(`burst ${i}`);
+    const lines = await alice.waitForLine({ from: 'carol', text: `burst ${MAX_LINES + 99}` }, 30000);
+    assert.equal(lines.length, MAX_LINES);
+    assert.ok(!lines.some((line) => line.text === 'hello from nc'), 'the oldest lines are gone');
+    await bob.waitForLine({ from: 'carol', text: `burst ${MAX_LINES + 99}` }, 30000);
+  });
+
   test('a remembered nickname that is taken brings the form back, and /quit leaves', async () => {
     // A second tab of alice's browser: the form offers the name she chose, which her first
     // tab holds.
@@ -165,7 +203,7 @@ describe('the chat page against the real chatd', { timeout: 150000 }, () => {
       await page.waitForLine({ kind: 'error', text: 'disconnected (1001 server shutting down)' });
     }
 
-    server = await ChatdServer.start({ webPort });
+    server = await ChatdServer.start({ webPort, extraArgs: SERVER_ARGS });
     assert.equal(server.webPort, webPort);
     // The backoff is at most 10 s (with jitter); the rest is margin for a slow machine.
     await alice.waitForStatus('connected as alice', 20000);
