@@ -504,6 +504,9 @@ document.addEventListener('visibilitychange', () => {
 
 window.addEventListener('focus', () => { if (state.welcomed) ask('rooms', 'page'); });
 window.addEventListener('online', () => { if (!state.socket && !state.quitting) connect(); });
-setInterval(() => { if (state.welcomed) ask('rooms', 'page'); }, ROOMS_REFRESH_MS);
+// Only while someone can see it: every frame counts as activity for the server's --idle-timeout,
+// and a tab left in the background should not keep its person from timing out.
+setInterval(() => { if (state.welcomed && !document.hidden) ask('rooms', 'page'); },
+  ROOMS_REFRESH_MS);
 
 openNickForm(state.nick, '');
