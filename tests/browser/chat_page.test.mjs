@@ -179,7 +179,7 @@ describe('the chat page against the real chatd', { timeout: 150000 }, () => {
 
     await again.type('/quit gone fishing');
     assert.equal(await carol.waitFor(/^\* alice2 left/), '* alice2 left (gone fishing)');
-    await again.waitForStatus('you left (1000 bye)');
+    await again.waitForStatus('you left (1000 bye) — send a line to come back');
     assert.equal(await again.page.isVisible('#reconnect'), true);
     assert.deepEqual(again.problems, []);
     await again.page.close();
@@ -224,5 +224,26 @@ describe('the chat page against the real chatd', { timeout: 150000 }, () => {
     // bob stayed in lobby and can still talk there.
     await bob.type('still here');
     await bob.waitForLine({ kind: 'mine', from: 'bob', text: 'still here' });
+  });
+  test('after an idle timeout the page waits for its person, then comes back', async () => {
+    const idleServer = await ChatdServer.start({ extraArgs: ['--idle-timeout', '2'] });
+    const dozy = await ChatPage.open(browser, idleServer.webUrl);
+    try {
+      await dozy.pickNick('dozy');
+      const expected = 'disconnected (1008 idle for too long) — send a line to come back';
+      await dozy.waitForStatus(expected, 10000);
+      await dozy.page.waitForTimeout(1500);   // longer than the first backoff step
+      assert.equal(await dozy.status(), expected, 'no reconnect by itself');
+
+      await dozy.type('I am back');   // reconnects; the line waits in the box for a second Enter
+      await dozy.waitForStatus('connected as dozy');
+      assert.equal(await dozy.page.inputValue('#say'), 'I am back');
+      await dozy.page.press('#say', 'Enter');
+      await dozy.waitForLine({ kind: 'mine', from: 'dozy', text: 'I am back' });
+      assert.deepEqual(dozy.problems, []);
+    } finally {
+      await dozy.close();
+      await idleServer.stop();
+    }
   });
 });

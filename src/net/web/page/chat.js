@@ -13,6 +13,9 @@ const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10000;
 const NICK_KEY = 'chatd.nick';
 const CLOSE_WORDS = { 1005: 'no reason given', 1006: 'connection lost' };
+// The server closed because the person was away: coming back by itself would only start the
+// wait again, so the page waits for the person instead.
+const IDLE_REASON = 'idle for too long';
 const LEFT_WORDS = { closed: 'closed', too_slow: 'too slow', timed_out: 'timed out' };
 const CLOCK = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
 // Frames that are a room's own traffic. After a `join` the new room's replay and join notice come
@@ -96,8 +99,10 @@ function closed(event) {
   state.welcomed = false;
   const why = [event.code, event.reason || CLOSE_WORDS[event.code]].filter(Boolean).join(' ');
   ui.reconnect.hidden = false;
-  if (state.quitting) {
-    setStatus(`you left (${why})`, 'offline');
+  if (state.quitting || event.reason === IDLE_REASON) {
+    const what = state.quitting ? 'you left' : 'disconnected';
+    if (wasLive) addNotice(`${what} (${why})`, state.quitting ? 'notice' : 'error');
+    setStatus(`${what} (${why}) — send a line to come back`, 'offline');
     return;
   }
   if (wasLive) addNotice(`disconnected (${why})`, 'error');
@@ -370,7 +375,8 @@ function frameFor(text) {
 
 function submit(text) {
   if (!state.welcomed) {
-    addNotice('not connected: your line is still in the box', 'error');
+    connect();   // at once, whatever the backoff said: the person is here and waiting
+    addNotice('not connected yet: your line is still in the box', 'error');
     return false;
   }
   const frame = frameFor(text);
