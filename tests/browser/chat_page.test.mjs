@@ -1,6 +1,8 @@
 // The chat page in a real Chromium against the real chatd binary (CHATD_BINARY): two people in
-// browsers and one nc-style line client share a room; hostile text stays text; the page comes
-// back by itself when the server restarts on the same port. Run with `node --test`.
+// browsers and one nc-style line client share a room; hostile text stays text; a busy room's log
+// stays bounded; a taken nickname brings the form back; the page comes back by itself when the
+// server restarts on the same port, and waits for its person after an idle timeout. The cases
+// run in order and build on each other. Run with `node --test` (CTest: browser.chat_page).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, stat } from 'node:fs/promises';
