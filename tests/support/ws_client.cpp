@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/json/parse.hpp>
 
@@ -63,10 +64,7 @@ std::optional<std::string> WsClient::read_text(std::chrono::milliseconds timeout
   boost::system::error_code ec;
   ws_.read(buffer, ec);
   if (ec) {
-    if (ec == websocket::error::closed) {
-      close_code_ = ws_.reason().code;
-      close_reason_ = std::string(ws_.reason().reason.c_str());
-    }
+    note_close();
     return std::nullopt;
   }
   return beast::buffers_to_string(buffer.data());
@@ -107,14 +105,18 @@ bool WsClient::wait_closed(std::chrono::milliseconds timeout) {
     boost::system::error_code ec;
     ws_.read(buffer, ec);
     if (!ec) continue;
-    if (ec == websocket::error::closed) {
-      close_code_ = ws_.reason().code;
-      close_reason_ = std::string(ws_.reason().reason.c_str());
-      return true;
-    }
+    note_close();
     return ec != asio::error::would_block && ec != asio::error::try_again;
   }
   return false;
+}
+
+void WsClient::note_close() {
+  // The server may close its socket right after its close frame: the reason counts even when
+  // answering it then failed.
+  if (ws_.reason().code == 0) return;
+  close_code_ = ws_.reason().code;
+  close_reason_ = std::string(ws_.reason().reason.c_str());
 }
 
 std::string text_of(const boost::json::object& object, std::string_view key) {

@@ -49,6 +49,8 @@ class WsClient {
   bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
+  void note_close();
+
   boost::asio::io_context io_;
   boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
   int close_code_ = 0;
