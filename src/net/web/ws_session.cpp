@@ -407,6 +407,10 @@ void start_ws_session(tcp::socket socket, UpgradeRequest request, std::string pe
                       actors::MemberId id, std::shared_ptr<const SessionContext> context,
                       DoorCounters& counters, SessionGuard guard) {
   const auto executor = socket.get_executor();
+  // The writer's fast path and the last words write without waiting: a socket that blocked
+  // would stall a whole I/O thread on a client that stopped reading.
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
   auto session = std::make_shared<WsSession>(std::move(socket), std::move(peer), id,
                                              std::move(context), counters, std::move(guard));
   WsSession& connection = *session;
