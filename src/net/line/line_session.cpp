@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "net/conversation.hpp"
 #include "net/end_reason.hpp"
 #include "net/line/line_format.hpp"
 #include "net/line/line_framer.hpp"
@@ -83,21 +84,9 @@ class LineSession {
   asio::awaitable<void> relay_last_lines();
   asio::awaitable<bool> wait_for_token();
 
+  // Performs one input; false once the conversation is over.
   asio::awaitable<bool> dispatch(Input input);
-  asio::awaitable<bool> on(actors::SafeLines lines);
-  asio::awaitable<bool> on(Command command);
-  asio::awaitable<bool> on(command::Say say);
-  asio::awaitable<bool> on(command::Me me);
-  asio::awaitable<bool> on(command::Nick nick);
-  asio::awaitable<bool> on(command::Who who);
-  asio::awaitable<bool> on(command::Join join);
-  asio::awaitable<bool> on(command::Rooms rooms);
-  asio::awaitable<bool> on(command::Help help);
-  asio::awaitable<bool> on(command::Quit quit);
-  asio::awaitable<bool> on(UnknownCommand unknown);
-  asio::awaitable<bool> on(MalformedCommand malformed);
-  asio::awaitable<bool> on(LineTooLong);
-  asio::awaitable<bool> tell(std::string text);
+  asio::awaitable<Outcome> perform_input(Input& input);
 
   // After the writer: why it stopped, and the door's last words for this client.
   void writer_ended(std::exception_ptr error, WriterEnd ended);
@@ -201,7 +190,7 @@ asio::awaitable<bool> LineSession::wait_for_token() {
     counters_.throttle_episodes.add();
     counters_.throttled.add();
     std::string notice(slow_down);
-    co_await tell(std::move(notice));
+    co_await me_.tell(std::move(notice));
   }
   if (!pause_) pause_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
   while (!end_.ended() && !bucket_.has_token(Clock::now())) {
@@ -271,91 +260,27 @@ asio::awaitable<void> LineSession::relay_last_lines() {
 }
 
 asio::awaitable<bool> LineSession::dispatch(Input input) {
-  return std::visit([this](auto& each) { return on(std::move(each)); }, input);
+  auto performed = perform_input(input);
+  const Outcome outcome = co_await std::move(performed);
+  if (outcome.end) finish(*outcome.end, outcome.detail);
+  co_return outcome.carry_on();
 }
 
-asio::awaitable<bool> LineSession::on(Command command) {
-  return std::visit([this](auto& each) { return on(std::move(each)); }, command);
-}
-
-asio::awaitable<bool> LineSession::on(actors::SafeLines lines) {
-  const bool said = co_await me_.say(std::move(lines));
-  if (!said) finish(EndReason::shutdown);
-  co_return said;
-}
-
-asio::awaitable<bool> LineSession::on(command::Say say) {
-  return on(std::move(say.lines));
-}
-
-asio::awaitable<bool> LineSession::on(command::Me me) {
-  const bool acted = co_await me_.act(std::move(me.text));
-  if (!acted) finish(EndReason::shutdown);
-  co_return acted;
-}
-
-asio::awaitable<bool> LineSession::on(command::Nick nick) {
-  const RenameResult result = co_await me_.rename(nick.name);
-  std::string reply = rename_reply(result, nick.name);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(command::Who) {
-  co_await me_.ask_who();
-  co_return true;
-}
-
-asio::awaitable<bool> LineSession::on(command::Join join) {
-  const MoveResult result = co_await me_.move_to(join.room);
-  if (result == MoveResult::shutting_down) {
-    finish(EndReason::shutdown);
-    co_return false;
-  }
-  const std::string current = me_.room() != nullptr ? me_.room()->name() : std::string();
-  std::string reply = move_reply(result, join.room, current);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(command::Rooms) {
-  std::string reply = room_list(me_.rooms());
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(command::Help) {
-  std::string reply(help_text());
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(command::Quit quit) {
-  finish(EndReason::quit, std::string(quit.reason.view()));
-  co_return false;
-}
-
-asio::awaitable<bool> LineSession::on(UnknownCommand unknown) {
-  std::string reply = unknown_command(unknown.name);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(MalformedCommand malformed) {
-  std::string reply = malformed_command(malformed.usage);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(LineTooLong) {
-  std::string reply = line_too_long(limits().max_line);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::tell(std::string text) {
-  if (!text.empty()) co_await me_.tell(std::move(text));
-  co_return true;
+asio::awaitable<Outcome> LineSession::perform_input(Input& input) {
+  // Not a coroutine: it only picks one, which takes what it needs by value.
+  Participant* me = &me_;
+  const std::size_t max_line = limits().max_line;
+  return std::visit(
+      [me, max_line](auto& each) -> asio::awaitable<Outcome> {
+        using Each = std::decay_t<decltype(each)>;
+        if constexpr (std::is_same_v<Each, actors::SafeLines>)
+          return conversation::say(me, std::move(each));
+        else if constexpr (std::is_same_v<Each, LineTooLong>)
+          return conversation::tell(me, line_too_long(max_line));
+        else
+          return perform<LineReplies>(me, std::move(each));
+      },
+      input);
 }
 
 void LineSession::writer_ended(std::exception_ptr error, WriterEnd ended) {

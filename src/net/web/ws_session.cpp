@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "net/conversation.hpp"
 #include "net/end_reason.hpp"
 #include "net/line/line_replies.hpp"
 #include "net/participant.hpp"
@@ -97,21 +98,9 @@ class WsSession {
   asio::awaitable<bool> read_message(std::vector<FrameInput>& inputs);
   asio::awaitable<bool> wait_for_token();
 
+  // Performs one input; false once the conversation is over.
   asio::awaitable<bool> dispatch(FrameInput input);
-  asio::awaitable<bool> on(actors::SafeLines lines);
-  asio::awaitable<bool> on(Command command);
-  asio::awaitable<bool> on(command::Say say);
-  asio::awaitable<bool> on(command::Me me);
-  asio::awaitable<bool> on(command::Nick nick);
-  asio::awaitable<bool> on(command::Who who);
-  asio::awaitable<bool> on(command::Join join);
-  asio::awaitable<bool> on(command::Rooms rooms);
-  asio::awaitable<bool> on(command::Help help);
-  asio::awaitable<bool> on(command::Quit quit);
-  asio::awaitable<bool> on(line::UnknownCommand unknown);
-  asio::awaitable<bool> on(line::MalformedCommand malformed);
-  asio::awaitable<bool> on(BadInput bad);
-  asio::awaitable<bool> tell(std::string frame);
+  asio::awaitable<Outcome> perform_input(FrameInput& input);
 
   void writer_ended(std::exception_ptr error, WriterEnd ended);
   static asio::awaitable<void> watch_for_idleness(std::shared_ptr<WsSession> self);
@@ -270,7 +259,7 @@ asio::awaitable<bool> WsSession::wait_for_token() {
     counters_.throttle_episodes.add();
     counters_.throttled.add();
     std::string frame = notice(line::slow_down.substr(2, line::slow_down.size() - 3));
-    co_await tell(std::move(frame));
+    co_await me_.tell(std::move(frame));
   }
   if (!pause_) pause_ = std::make_unique<asio::steady_timer>(socket().get_executor());
   while (!end_.ended() && !bucket_.has_token(Clock::now())) {
@@ -283,93 +272,26 @@ asio::awaitable<bool> WsSession::wait_for_token() {
 }
 
 asio::awaitable<bool> WsSession::dispatch(FrameInput input) {
-  return std::visit([this](auto& each) { return on(std::move(each)); }, input);
+  auto performed = perform_input(input);
+  const Outcome outcome = co_await std::move(performed);
+  if (outcome.end) finish(*outcome.end, outcome.detail);
+  co_return outcome.carry_on();
 }
 
-asio::awaitable<bool> WsSession::on(Command command) {
-  return std::visit([this](auto& each) { return on(std::move(each)); }, command);
-}
-
-asio::awaitable<bool> WsSession::on(actors::SafeLines lines) {
-  const bool said = co_await me_.say(std::move(lines));
-  if (!said) finish(EndReason::shutdown);
-  co_return said;
-}
-
-asio::awaitable<bool> WsSession::on(command::Say say) {
-  return on(std::move(say.lines));
-}
-
-asio::awaitable<bool> WsSession::on(command::Me me) {
-  const bool acted = co_await me_.act(std::move(me.text));
-  if (!acted) finish(EndReason::shutdown);
-  co_return acted;
-}
-
-asio::awaitable<bool> WsSession::on(command::Nick nick) {
-  const RenameResult result = co_await me_.rename(nick.name);
-  std::string frame = error_from_line(line::rename_reply(result, nick.name));
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(command::Who) {
-  co_await me_.ask_who();
-  co_return true;
-}
-
-asio::awaitable<bool> WsSession::on(command::Join join) {
-  const MoveResult result = co_await me_.move_to(join.room);
-  if (result == MoveResult::shutting_down) {
-    finish(EndReason::shutdown);
-    co_return false;
-  }
-  const std::string current = me_.room() != nullptr ? me_.room()->name() : std::string();
-  std::string frame = result == MoveResult::moved
-                          ? now_in_room(current)
-                          : error_from_line(line::move_reply(result, join.room, current));
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(command::Rooms) {
-  std::string frame = room_list(me_.rooms());
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(command::Help) {
-  std::string frame = help();
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(command::Quit quit) {
-  finish(EndReason::quit, std::string(quit.reason.view()));
-  co_return false;
-}
-
-asio::awaitable<bool> WsSession::on(line::UnknownCommand unknown) {
-  std::string frame = error_from_line(line::unknown_command(unknown.name));
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(line::MalformedCommand malformed) {
-  std::string frame = error_from_line(line::malformed_command(malformed.usage));
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(BadInput bad) {
-  std::string frame = error(bad.text);
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::tell(std::string frame) {
-  if (!frame.empty()) co_await me_.tell(std::move(frame));
-  co_return true;
+asio::awaitable<Outcome> WsSession::perform_input(FrameInput& input) {
+  // Not a coroutine: it only picks one, which takes what it needs by value.
+  Participant* me = &me_;
+  return std::visit(
+      [me](auto& each) -> asio::awaitable<Outcome> {
+        using Each = std::decay_t<decltype(each)>;
+        if constexpr (std::is_same_v<Each, actors::SafeLines>)
+          return conversation::say(me, std::move(each));
+        else if constexpr (std::is_same_v<Each, BadInput>)
+          return conversation::tell(me, error(each.text));
+        else
+          return perform<WebReplies>(me, std::move(each));
+      },
+      input);
 }
 
 void WsSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
