@@ -20,7 +20,7 @@
 #include "net/end_reason.hpp"
 #include "net/line/line_replies.hpp"
 #include "net/participant.hpp"
-#include "net/token_bucket.hpp"
+#include "net/pacer.hpp"
 #include "net/urgent_lane.hpp"
 #include "net/web/control_tap.hpp"
 #include "net/web/json_format.hpp"
@@ -75,13 +75,12 @@ class WsSession {
         me_(id, peer_, json_format(), context, socket.get_executor()),
         urgent_(me_.outbox().bell()),
         ws_(std::move(socket), urgent_),
-        bucket_(context->limits.rate, context->limits.burst, Clock::now()),
+        pacer_(context->limits, counters),
         counters_(counters),
         guard_(std::move(guard)) {}
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
   ~WsSession() {
-    if (told_to_slow_down_) counters_.throttled.sub();
     if (started_) base::log_line(peer_ + " disconnected (" + end_.for_log() + ")");
   }
 
@@ -110,13 +109,11 @@ class WsSession {
   UrgentLane urgent_;
   websocket::stream<ControlTap> ws_;
   beast::flat_buffer message_;
-  TokenBucket bucket_;
-  bool told_to_slow_down_ = false;  // once per episode: until the bucket is full again
+  Pacer pacer_;
   bool started_ = false;
   ConnectionEnd end_;
   Clock::time_point last_heard_ = Clock::now();
   asio::cancellation_signal stop_reading_;
-  std::unique_ptr<asio::steady_timer> pause_;       // once the client is paced
   std::unique_ptr<asio::steady_timer> idle_timer_;  // with an idle timeout
   DoorCounters& counters_;                          // valid while guard_ is held
   SessionGuard guard_;
@@ -125,7 +122,6 @@ class WsSession {
 void WsSession::finish(EndReason reason, std::string detail) {
   if (!end_.record(reason, std::move(detail))) return;
   stop_reading_.emit(asio::cancellation_type::all);
-  if (pause_) pause_->cancel();
   if (idle_timer_) idle_timer_->cancel();
 }
 
@@ -243,32 +239,19 @@ asio::awaitable<bool> WsSession::read_message(std::vector<FrameInput>& inputs) {
     const auto* messages = std::get_if<actors::SafeLines>(&input);
     lines += messages != nullptr ? messages->size() : 1;
   }
-  bucket_.take(static_cast<double>(lines), last_heard_);
+  pacer_.bucket().take(static_cast<double>(lines), last_heard_);
   co_return true;
 }
 
 asio::awaitable<bool> WsSession::wait_for_token() {
-  const auto now = Clock::now();
-  if (told_to_slow_down_ && bucket_.full(now)) {
-    told_to_slow_down_ = false;
-    counters_.throttled.sub();
-  }
-  if (bucket_.has_token(now)) co_return true;
-  if (!told_to_slow_down_) {
-    told_to_slow_down_ = true;
-    counters_.throttle_episodes.add();
-    counters_.throttled.add();
-    std::string frame = notice(line::slow_down.substr(2, line::slow_down.size() - 3));
-    co_await me_.tell(std::move(frame));
-  }
-  if (!pause_) pause_ = std::make_unique<asio::steady_timer>(socket().get_executor());
-  while (!end_.ended() && !bucket_.has_token(Clock::now())) {
-    pause_->expires_after(bucket_.until_token(Clock::now()));
-    auto [ec] =
-        co_await pause_->async_wait(asio::bind_cancellation_slot(stop_reading_.slot(), use_tuple));
-    if (ec) break;
-  }
-  co_return !end_.ended();
+  pacer_.heard(Clock::now());
+  // The same words as the line door's notice, framed once for every client.
+  static const std::string slow_down =
+      notice(line::slow_down.substr(2, line::slow_down.size() - 3));
+  const bool may_read = co_await pacer_.wait_for_token(&me_, slow_down,
+                                                       socket().get_executor(),
+                                                       stop_reading_.slot());
+  co_return may_read && !end_.ended();
 }
 
 asio::awaitable<bool> WsSession::dispatch(FrameInput input) {
