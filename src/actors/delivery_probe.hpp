@@ -68,11 +68,14 @@ class DeliveryProbe {
  private:
   void count(std::uint64_t generation, std::uint64_t counted, Seen& seen) noexcept;
 
+  // Read by every writer on every write; written once per probe.
   const std::shared_ptr<base::LatencyHistogram> latency_;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::uint64_t> end_{0};
   std::atomic<Clock::rep> arrival_{0};
-  std::atomic<std::size_t> remaining_{0};
+  // Decremented once per reader per probe: a cache line of its own, so those decrements do not
+  // take the fields above away from the writers that only read them.
+  alignas(64) std::atomic<std::size_t> remaining_{0};
 };
 
 }  // namespace chatd::actors
