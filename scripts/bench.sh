@@ -81,7 +81,7 @@ start_server() {
   local server=$1 port=$2 log=$3
   case $server in
     # Tutorial parity: no notices, no history, no flood control (the load is a flood by design).
-    chatd) "$chatd" --port "$port" --threads 2 --quiet --history 0 --notice-limit 0 --rate 0 --max-clients 100000 >/dev/null 2>"$log" & ;;
+    chatd) "$chatd" --port "$port" --web 127.0.0.1:0 --threads 2 --quiet --history 0 --notice-limit 0 --rate 0 --max-clients 100000 >/dev/null 2>"$log" & ;;
     go) "$go_server" -port "$port" >/dev/null 2>"$log" & ;;  # it prints a line per message
     *) fail "unknown server '$server'" ;;
   esac

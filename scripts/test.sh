@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite three times: a Release build, under AddressSanitizer +
 # UndefinedBehaviorSanitizer, and under ThreadSanitizer; then every libFuzzer target for 20 s and
-# a tiny run of every benchmark. Any failure, sanitizer report or fuzzer finding fails it.
+# a tiny run of every benchmark; the .deb is built from the Release build and tested after it.
+# Any failure, sanitizer report or fuzzer finding fails it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,6 +16,10 @@ for preset in release asan tsan; do
   count=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
   rm -f "$log"
   passed=$((passed + ${count:-0}))
+  if [[ $preset == release ]]; then
+    echo "=== package: the .deb from build/release ==="
+    scripts/package-test.sh build/release
+  fi
 done
 echo "=== fuzzers: ${FUZZ_SECONDS:-20} s each ==="
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh

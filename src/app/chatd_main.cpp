@@ -21,6 +21,7 @@
 #include "app/server_flags.hpp"
 #include "base/log.hpp"
 #include "net/line/line_door.hpp"
+#include "net/web/web_door.hpp"
 #include "net/server.hpp"
 
 namespace asio = boost::asio;
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   // Every way into the chat: adding a door is adding a line here.
   std::vector<chatd::net::Door> doors;
   doors.push_back(chatd::net::line::line_door(flags.line));
+  if (flags.web) doors.push_back(chatd::net::web::web_door(*flags.web, {flags.allowed_origins}));
   std::vector<std::string> door_names;
   for (const auto& door : doors) door_names.push_back(door.name);
   std::optional<chatd::net::Server> server;

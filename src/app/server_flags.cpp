@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -42,6 +43,37 @@ std::size_t parse_size(const std::string& text, const std::string& flag) {
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw po::error(message);
+}
+
+// "HOST:PORT" ("[::1]:8080" for IPv6), or "off": where a door listens, if it does.
+std::optional<boost::asio::ip::tcp::endpoint> parse_listen(const std::string& text,
+                                                           const std::string& flag) {
+  if (text == "off") return std::nullopt;
+  const std::string wanted =
+      "--" + flag + " wants HOST:PORT such as 127.0.0.1:8080, or off, not '" + text + "'";
+  const std::size_t colon = text.rfind(':');
+  require(colon != std::string::npos && colon > 0, wanted);
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  unsigned port = 0;
+  const char* end = text.data() + text.size();
+  const auto [rest, error] = std::from_chars(text.data() + colon + 1, end, port);
+  require(!ec && error == std::errc{} && rest == end && colon + 1 < text.size() && port <= 65535,
+          wanted);
+  return boost::asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+// An origin as browsers send it: scheme://host[:port], nothing after.
+void require_origin(const std::string& origin) {
+  const std::size_t scheme_end = origin.find("://");
+  const bool ok = (origin.starts_with("http://") || origin.starts_with("https://")) &&
+                  origin.size() > scheme_end + 3 &&
+                  origin.find('/', scheme_end + 3) == std::string::npos;
+  require(ok, "--allowed-origin wants an origin such as https://chat.example.org, not '" +
+                  origin + "'");
 }
 
 // What the file may not say: these act on the command line itself.
@@ -113,6 +145,8 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
   double burst = 100;
   long idle_timeout = 0;
   long max_clients = 10000;
+  std::string web = "127.0.0.1:8080";
+  std::vector<std::string> allowed_origins;
 
   po::options_description visible(
       "chatd — a line-based chat server\n\nUsage: chatd [options]\n\nOptions");
@@ -126,6 +160,11 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
   visible.add_options()("host", po::value(&host)->default_value(host), "address to listen on")(
       "port,p", po::value(&port)->default_value(port),
       "TCP port to listen on (0 picks a free one)")(
+      "web", po::value(&web)->default_value(web)->value_name("HOST:PORT|off"),
+      "where the web door (chat page, WebSocket, /metrics, /healthz) listens; off: nowhere")(
+      "allowed-origin", po::value(&allowed_origins)->composing()->value_name("ORIGIN"),
+      "a page origin besides the server's own that may open WebSockets, e.g. "
+      "https://chat.example.org (repeatable)")(
       "threads,t", po::value(&threads)->default_value(threads),
       "I/O threads running the server (default: this machine's cores)")(
       "max-line", po::value(&max_line)->default_value(max_line),
@@ -181,6 +220,10 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
     require(burst >= 1 && burst <= 1e6, "--burst must be between 1 and 1000000");
     require(idle_timeout >= 0, "--idle-timeout must not be negative");
     require(max_clients >= 1, "--max-clients must be at least 1");
+
+    flags.web = parse_listen(web, "web");
+    for (const auto& origin : allowed_origins) require_origin(origin);
+    flags.allowed_origins = allowed_origins;
 
     flags.line = {address, static_cast<unsigned short>(port)};
     flags.server.room.history = static_cast<std::size_t>(history);

@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -16,6 +17,10 @@ struct ServerFlags {
   net::ServerOptions server;
   // Where the line door listens.
   boost::asio::ip::tcp::endpoint line{boost::asio::ip::address_v4::loopback(), 9999};
+  // Where the web door listens; none with --web off.
+  std::optional<boost::asio::ip::tcp::endpoint> web{
+      std::in_place, boost::asio::ip::address_v4::loopback(), 8080};
+  std::vector<std::string> allowed_origins;
   unsigned threads = 1;
   bool quiet = false;
 };

@@ -56,7 +56,8 @@ TEST(ChatdBinary, ListensOnThePortItsConfigFileNames) {
   const std::uint16_t port = free_port();
   const TestDirectory dir;
   const std::string config = (dir.path / "chatd.conf").string();
-  std::ofstream(config) << "# set by the test\nport = " << port << "\nthreads = 1\n";
+  std::ofstream(config) << "# set by the test\nport = " << port
+                         << "\nweb = 127.0.0.1:0\nthreads = 1\n";
   ChildProcess chatd(CHATD_BINARY, {"--config", config});
   ASSERT_TRUE(eventually([&] {
     return chatd.error_output().find("chatd listening on 127.0.0.1:" + std::to_string(port) +
@@ -80,16 +81,41 @@ TEST(ChatdBinary, APortInUseExitsOneFastWithAClearMessage) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::address_v4::loopback(), 0});
   const std::string port = std::to_string(taken.local_endpoint().port());
-  ChildProcess chatd(CHATD_BINARY, {"--port", port});
+  ChildProcess chatd(CHATD_BINARY, {"--port", port, "--web", "127.0.0.1:0"});
   EXPECT_EQ(chatd.wait_exit(10s), 1);
-  EXPECT_NE(chatd.error_output().find("cannot listen on 127.0.0.1:" + port + ": Address already in use"),
+  EXPECT_NE(chatd.error_output().find("cannot listen on 127.0.0.1:" + port +
+                                      ": Address already in use (line door)"),
             std::string::npos)
       << chatd.error_output();
 }
 
+TEST(ChatdBinary, AWebPortInUseExitsOneFastNamingTheWebDoor) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::address_v4::loopback(), 0});
+  const std::string port = std::to_string(taken.local_endpoint().port());
+  ChildProcess chatd(CHATD_BINARY, {"--port", "0", "--web", "127.0.0.1:" + port});
+  EXPECT_EQ(chatd.wait_exit(10s), 1);
+  EXPECT_NE(chatd.error_output().find("cannot listen on 127.0.0.1:" + port +
+                                      ": Address already in use (web door)"),
+            std::string::npos)
+      << chatd.error_output();
+}
+
+TEST(ChatdBinary, WebOffListensOnTheLineDoorAlone) {
+  const std::uint16_t port = free_port();
+  ChildProcess chatd(CHATD_BINARY, {"--port", std::to_string(port), "--web", "off"});
+  ASSERT_TRUE(eventually([&] {
+    return chatd.error_output().find("chatd listening on 127.0.0.1:" + std::to_string(port) +
+                                     " (line) with") != std::string::npos;
+  })) << chatd.error_output();
+  chatd.signal(SIGTERM);
+  EXPECT_EQ(chatd.wait_exit(5s), 0);
+}
+
 TEST(ChatdBinary, SigtermFlushesClosesClientsAndExitsZero) {
   const std::uint16_t port = free_port();
-  ChildProcess chatd(CHATD_BINARY, {"--port", std::to_string(port), "--threads", "2"});
+  ChildProcess chatd(CHATD_BINARY,
+                     {"--port", std::to_string(port), "--web", "127.0.0.1:0", "--threads", "2"});
   std::unique_ptr<LineClient> client;
   ASSERT_TRUE(eventually([&] {
     try {
@@ -144,7 +170,8 @@ TEST(ChatdBinary, OutOfDescriptorsPausesAcceptingWithoutSpinningThenRecovers) {
   const std::uint16_t port = free_port();
   // 32 descriptors: about 20 clients fit, the rest wait in the listen backlog.
   ChildProcess chatd("/usr/bin/prlimit",
-                     {"--nofile=32", CHATD_BINARY, "--port", std::to_string(port), "--threads", "2"});
+                     {"--nofile=32", CHATD_BINARY, "--port", std::to_string(port), "--web", "off",
+                      "--threads", "2"});
   std::vector<std::unique_ptr<LineClient>> clients;
   ASSERT_TRUE(eventually([&] {
     try {

@@ -65,6 +65,21 @@ TEST(ServerFlags, AcceptsEveryFlagWithSizeSuffixes) {
   EXPECT_TRUE(flags.quiet);
 }
 
+TEST(ServerFlags, TheWebDoorListensOnLoopback8080UnlessMovedOrTurnedOff) {
+  const ServerFlags defaults = accepted({});
+  ASSERT_TRUE(defaults.web);
+  EXPECT_EQ(*defaults.web, boost::asio::ip::tcp::endpoint(
+                               boost::asio::ip::make_address("127.0.0.1"), 8080));
+  EXPECT_TRUE(defaults.allowed_origins.empty());
+  const ServerFlags moved = accepted({"--web", "[::1]:0", "--allowed-origin", "https://a.example",
+                                      "--allowed-origin", "http://b.example:8000"});
+  ASSERT_TRUE(moved.web);
+  EXPECT_EQ(*moved.web, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("::1"), 0));
+  EXPECT_EQ(moved.allowed_origins,
+            (std::vector<std::string>{"https://a.example", "http://b.example:8000"}));
+  EXPECT_FALSE(accepted({"--web", "off"}).web);
+}
+
 TEST(ServerFlags, HelpExitsZeroAndListsTheFlags) {
   const ExitNow help = refused({"--help"});
   EXPECT_EQ(help.status, 0);
@@ -91,6 +106,12 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
       {{"--burst", "0"}, "--burst"},
       {{"--idle-timeout", "-1"}, "--idle-timeout"},
       {{"--max-clients", "0"}, "--max-clients"},
+      {{"--web", "8080"}, "--web"},
+      {{"--web", "127.0.0.1:"}, "--web"},
+      {{"--web", "localhost:8080"}, "--web"},
+      {{"--web", "127.0.0.1:80800"}, "--web"},
+      {{"--allowed-origin", "chat.example.org"}, "--allowed-origin"},
+      {{"--allowed-origin", "https://chat.example.org/page"}, "--allowed-origin"},
   };
   for (const auto& [args, named] : cases) {
     const ExitNow error = refused(args);
@@ -260,12 +281,13 @@ TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
     keys.push_back(match[1]);
     uncommented << line.substr(1) << '\n';
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "threads", "max-line", "outbox",
+  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "web", "threads", "max-line", "outbox",
                                             "history", "notice-limit", "rate", "burst",
                                             "idle-timeout", "max-clients", "quiet"}));
   const ServerFlags from_example = accepted({"--config", write("chatd.conf", uncommented.str())});
   ServerFlags defaults = accepted({});
   EXPECT_EQ(from_example.line, defaults.line);
+  EXPECT_EQ(from_example.web, defaults.web);
   EXPECT_EQ(from_example.threads, 4u);
   EXPECT_EQ(from_example.server.session.max_line, defaults.server.session.max_line);
   EXPECT_EQ(from_example.server.room.outbox_bytes, defaults.server.room.outbox_bytes);

@@ -5,6 +5,7 @@
 
 #include "base/log.hpp"
 #include "net/line/line_door.hpp"
+#include "net/web/web_door.hpp"
 
 namespace chatd::test {
 
@@ -13,8 +14,10 @@ TestServer::TestServer(unsigned threads, net::ServerOptions options) : io_(stati
   base::set_logging(std::getenv("CHATD_TEST_LOG") != nullptr);
   std::vector<net::Door> doors;
   doors.push_back(net::line::line_door({boost::asio::ip::address_v4::loopback(), 0}));
+  doors.push_back(net::web::web_door({boost::asio::ip::address_v4::loopback(), 0}, {}));
   server_ = std::make_unique<net::Server>(io_, options, std::move(doors));
-  port_ = server_->local_endpoints().front().port();
+  port_ = server_->local_endpoints().at(0).port();
+  web_port_ = server_->local_endpoints().at(1).port();
   server_->start();
   for (unsigned i = 0; i < threads; ++i) pool_.emplace_back([this] { io_.run(); });
 }

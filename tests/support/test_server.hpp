@@ -18,7 +18,9 @@ class TestServer {
   explicit TestServer(unsigned threads, net::ServerOptions options = {});
   ~TestServer();  // stops the server and joins the threads
 
+  // The line door's port, and the web door's.
   std::uint16_t port() const { return port_; }
+  std::uint16_t web_port() const { return web_port_; }
   net::Server& server() { return *server_; }
   // Graceful stop, then waits (bounded) for the pool to finish.
   void stop();
@@ -27,6 +29,7 @@ class TestServer {
   boost::asio::io_context io_;
   std::unique_ptr<net::Server> server_;
   std::uint16_t port_ = 0;
+  std::uint16_t web_port_ = 0;
   std::vector<std::thread> pool_;
 };
 

@@ -1,0 +1,2 @@
+// The chat page: placeholder until the page lands.
+'use strict';
