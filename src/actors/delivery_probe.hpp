@@ -50,9 +50,7 @@ class DeliveryProbe {
   // that reached the room at `arrival`). Only when !in_flight() and readers > 0.
   void start(std::uint64_t end, Clock::time_point arrival, std::size_t readers) noexcept;
   // room: what a newcomer's `seen` starts at, so it is not waited for.
-  std::uint64_t generation() const noexcept {
-    return generation_.load(std::memory_order_relaxed);
-  }
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_relaxed); }
   // room: the reader owning `seen` will not be reading this log any more.
   void count_off(Seen& seen) noexcept;
 

@@ -186,8 +186,8 @@ TEST(RoomMetrics, ProbesKeepSamplingWhileWritersRaceMembersLeavingOnAThreadPool)
     auto strand = asio::make_strand(pool);
     auto box = std::make_shared<Outbox>(strand);
     const MemberId id{static_cast<std::uint64_t>(w + 1)};
-    room->inbox().try_send(boost::system::error_code{},
-                           RoomEvent{RoomHarness::join_event(id.value, "w", box->subscribe(false))});
+    room->inbox().try_send(boost::system::error_code{}, RoomEvent{RoomHarness::join_event(
+                                                            id.value, "w", box->subscribe(false))});
     // The first `leavers` leave after a while, racing the room's count-off with their writes.
     const std::size_t leave_after = w < leavers ? 2000u * static_cast<std::size_t>(w + 1) : 0u;
     asio::co_spawn(
