@@ -175,9 +175,13 @@ void Room::apply(const Record& record) {
     // this counts deliveries without a loop over members. (A leaver is still a reader while its
     // own leave notice is appended, which it never reads: one too many per announced leave.)
     deliveries_pending_ += log->readers.size();
-    // One message timed at a time per log; the clock is read only when a probe starts.
-    if (spoken && !log->readers.empty() && !log->probe->in_flight())
+    // One message timed at a time per log, one in latency_sample at most; the clock is read
+    // only when a probe starts.
+    if (spoken && ++log->untimed >= limits_.latency_sample && !log->readers.empty() &&
+        !log->probe->in_flight()) {
+      log->untimed = 0;
       log->probe->start(log->log.end_position(), DeliveryProbe::Clock::now(), log->readers.size());
+    }
   }
   if (spoken) remember_spoken(record);
 }

@@ -41,6 +41,9 @@ struct RoomLimits {
   // Above this many members, joins and leaves are not announced: announcing N joins to N
   // members costs N² lines.
   std::size_t notice_limit = 100;
+  // At most one message in this many is timed for the delivery latency histogram (a sample, so
+  // that a busy room's members pay the probe's compare-and-swap on a small share of writes).
+  std::size_t latency_sample = 32;
 };
 
 // What the room has done, for logs and tests. Readable from any thread.
@@ -88,6 +91,7 @@ class Room {
     std::uint64_t notified_end = 0;  // the log's end when its readers were last notified
     // Times one message at a time from arrival to its last reader's write (delivery_probe.hpp).
     std::shared_ptr<DeliveryProbe> probe;
+    std::size_t untimed = 0;  // messages appended since the last probe started
   };
   struct Member {
     MemberId id;

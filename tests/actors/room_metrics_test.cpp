@@ -75,8 +75,14 @@ TEST(RoomMetrics, CountsASlowConsumerEviction) {
   EXPECT_EQ(room.room->chat_counters().evicted_too_slow.value(), 1u);
 }
 
+// The probe tests time every message they can; the server samples one in 32.
+RoomLimits every_message_timed(RoomLimits limits = RoomHarness::quiet()) {
+  limits.latency_sample = 1;
+  return limits;
+}
+
 TEST(RoomMetrics, AMessageIsTimedOnlyOnceItsSlowestMemberHasWrittenIt) {
-  RoomHarness room;
+  RoomHarness room(every_message_timed());
   auto alice = room.join(1, "a");
   auto bob = room.join(2, "b");
   room.say(1, "timed");
@@ -90,7 +96,7 @@ TEST(RoomMetrics, AMessageIsTimedOnlyOnceItsSlowestMemberHasWrittenIt) {
 }
 
 TEST(RoomMetrics, OneMessageIsTimedAtATimeThenTheNextProbeStarts) {
-  RoomHarness room;
+  RoomHarness room(every_message_timed());
   auto alice = room.join(1, "a");
   auto bob = room.join(2, "b");
   room.say(1, "timed");
@@ -106,7 +112,7 @@ TEST(RoomMetrics, OneMessageIsTimedAtATimeThenTheNextProbeStarts) {
 }
 
 TEST(RoomMetrics, AMemberLeavingBeforeItWroteTheTimedMessageDoesNotHoldTheProbe) {
-  RoomHarness room;
+  RoomHarness room(every_message_timed());
   auto alice = room.join(1, "a");
   auto bob = room.join(2, "b");
   room.say(1, "timed");
@@ -119,7 +125,7 @@ TEST(RoomMetrics, AMemberLeavingBeforeItWroteTheTimedMessageDoesNotHoldTheProbe)
 }
 
 TEST(RoomMetrics, WhenTheLastMemberWaitedForLeavesTheProbeEndsAndTheNextMessageIsTimed) {
-  RoomHarness room;
+  RoomHarness room(every_message_timed());
   auto alice = room.join(1, "a");
   auto bob = room.join(2, "b");
   room.say(1, "timed");
@@ -132,7 +138,7 @@ TEST(RoomMetrics, WhenTheLastMemberWaitedForLeavesTheProbeEndsAndTheNextMessageI
 }
 
 TEST(RoomMetrics, AnEvictedSlowConsumerDoesNotHoldTheProbe) {
-  RoomLimits limits = RoomHarness::quiet();
+  RoomLimits limits = every_message_timed();
   limits.outbox_bytes = 4096;
   RoomHarness room(limits);
   auto reader = room.join(1, "r");
@@ -148,8 +154,21 @@ TEST(RoomMetrics, AnEvictedSlowConsumerDoesNotHoldTheProbe) {
   EXPECT_EQ(timed(room), 1u);
 }
 
-TEST(RoomMetrics, ANewcomerIsNotWaitedForAMessageSentBeforeItJoined) {
+TEST(RoomMetrics, TheServerTimesOneMessageInThirtyTwoAtMost) {
   RoomHarness room;
+  auto alice = room.join(1, "a");
+  for (int i = 0; i < 31; ++i) {
+    room.say(1, "untimed");
+    take_output(*alice);
+  }
+  EXPECT_EQ(timed(room), 0u);
+  room.say(1, "the 32nd");
+  take_output(*alice);
+  EXPECT_EQ(timed(room), 1u);
+}
+
+TEST(RoomMetrics, ANewcomerIsNotWaitedForAMessageSentBeforeItJoined) {
+  RoomHarness room(every_message_timed());
   auto alice = room.join(1, "a");
   room.say(1, "timed");
   auto bob = room.join(2, "b");
@@ -159,7 +178,7 @@ TEST(RoomMetrics, ANewcomerIsNotWaitedForAMessageSentBeforeItJoined) {
 }
 
 TEST(RoomMetrics, MembersRejoiningWithANewFeedAreCountedOffTheOldOne) {
-  RoomHarness room;
+  RoomHarness room(every_message_timed());
   auto alice = room.join(1, "a");
   auto bob = room.join(2, "b");
   room.say(1, "timed");
@@ -177,7 +196,7 @@ TEST(RoomMetrics, ProbesKeepSamplingWhileWritersRaceMembersLeavingOnAThreadPool)
   namespace asio = boost::asio;
   asio::thread_pool pool(4);
   auto chat = std::make_shared<ChatCounters>();
-  auto room = std::make_shared<Room>(asio::make_strand(pool), RoomHarness::quiet(), "pool", chat);
+  auto room = std::make_shared<Room>(asio::make_strand(pool), every_message_timed(), "pool", chat);
   asio::co_spawn(room->inbox().get_executor(), room->run(), asio::detached);
 
   constexpr int writers = 6, leavers = 3, messages = 3000;

@@ -109,6 +109,7 @@ TEST_F(Metrics, APageAfterRealTrafficPassesPromtoolAndCountsWhatTheClientsDid) {
   options.room.history = 0;
   options.room.notice_limit = 0;  // no join notices: every record a client reads is a message
   options.session.rate = 0;       // the clients send faster than a person
+  options.room.latency_sample = 1;  // 25 messages: time every one the probe is free for
   TestServer server(2, options);
 
   constexpr std::size_t line_members = 4, members = line_members + 1, messages_each = 5;
