@@ -134,6 +134,11 @@ asio::awaitable<bool> WsSession::accept(UpgradeRequest request) {
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(beast::http::field::server, "chatd"); }));
   ws_.read_message_max(16 * limits().max_line);
+  // No compression: frames stay ready-made bytes shared by every member, and a compression bomb
+  // is not ours to defuse.
+  websocket::permessage_deflate no_compression;
+  no_compression.server_enable = false;
+  ws_.set_option(no_compression);
   auto [ec] = co_await ws_.async_accept(request, use_tuple);
   if (ec) {
     base::log_line(peer_ + " WebSocket handshake failed: " + ec.message());
