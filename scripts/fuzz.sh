@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds="${FUZZ_SECONDS:-20}"
 build_dir=build/fuzz
-all_targets=(line_framer_fuzz safe_text_fuzz room_fuzz)
+all_targets=(line_framer_fuzz safe_text_fuzz room_fuzz ws_input_fuzz)
 if (($# > 0)); then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 # Longest input worth trying: a few lines around the 512-byte limit; a chat line; a 2000-step
@@ -25,6 +25,7 @@ fuzz_options_for() {
     line_framer_fuzz) echo "-max_len=4096" ;;
     safe_text_fuzz) echo "-max_len=1024" ;;
     room_fuzz) echo "-max_len=4096 -len_control=0" ;;
+    ws_input_fuzz) echo "-max_len=2048" ;;
     *) echo "unknown fuzz target: $1" >&2; return 1 ;;
   esac
 }
