@@ -19,6 +19,7 @@ using loadgen::sleep_until;
 namespace {
 
 constexpr auto kWarmupInterval = 250ms;  // how often a publisher repeats its warm-up line
+constexpr std::size_t kMostFramingBytes = 8;  // a line end, or a frame header with its key
 
 // Sleeps until the reader sees one of this publisher's own lines come back (or until stop).
 asio::awaitable<void> wait_for_window(Member& member) {
@@ -53,14 +54,16 @@ bool warming_up(const Member& member) {
 // Repeats `w<publisher>` until the conductor says the warm-up is over or start, then waits for
 // the start; false if the member closed first.
 asio::awaitable<bool> repeat_warmup_until_started(Member& member, Run& run) {
+  std::string text;
+  append_warmup_text(text, *member.publisher);
   std::string line;
-  append_warmup_line(line, *member.publisher);
+  member.connection.append_line(line, text);
   const auto attempts =
       static_cast<std::uint64_t>(run.options.duration_limit_s /
                                  std::chrono::duration<double>(kWarmupInterval).count()) +
       2;
   for (std::uint64_t attempt = 0; attempt < attempts && warming_up(member); ++attempt) {
-    auto [ec, written] = co_await asio::async_write(member.socket, asio::buffer(line),
+    auto [ec, written] = co_await asio::async_write(member.connection.socket(), asio::buffer(line),
                                                     asio::as_tuple(asio::use_awaitable));
     if (ec) {
       note_connection_lost(member, "write: " + ec.message());
@@ -81,7 +84,9 @@ asio::awaitable<bool> repeat_warmup_until_started(Member& member, Run& run) {
 asio::awaitable<void> send_stamped_lines(Member& member, Run& run) {
   const Workload& workload = run.workload;
   std::string batch;
-  batch.reserve((workload.rate > 0 ? 1 : workload.window) * (workload.bytes + 1));
+  batch.reserve((workload.rate > 0 ? 1 : workload.window) * (workload.bytes + kMostFramingBytes));
+  std::string text;
+  text.reserve(workload.bytes);
   while (member.sent < workload.messages && !member.closed) {
     if (in_flight(member) >= workload.window) {
       co_await wait_for_window(member);
@@ -99,10 +104,12 @@ asio::awaitable<void> send_stamped_lines(Member& member, Run& run) {
     batch.clear();
     for (std::uint64_t line = 0; line < count; ++line) {
       const Stamp stamp{*member.publisher, member.sent + line, sent_ns};
-      append_stamp_line(batch, stamp, workload.bytes);
+      text.clear();
+      append_stamp_text(text, stamp, workload.bytes);
+      member.connection.append_line(batch, text);
     }
     member.sent += count;  // before the write: echoes may arrive while it is in progress
-    auto [ec, written] = co_await asio::async_write(member.socket, asio::buffer(batch),
+    auto [ec, written] = co_await asio::async_write(member.connection.socket(), asio::buffer(batch),
                                                     asio::as_tuple(asio::use_awaitable));
     if (ec) {
       note_connection_lost(member, "write: " + ec.message());

@@ -3,9 +3,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <string_view>
 
 #include "chat_bench/stamp.hpp"
+#include "chat_bench/web_record.hpp"
 #include "loadgen/line_buffer.hpp"
 #include "loadgen/line_protocol.hpp"
 #include "loadgen/timestamped_read.hpp"
@@ -13,6 +15,7 @@
 namespace chatd::chat_bench {
 
 namespace asio = boost::asio;
+using asio::ip::tcp;
 
 namespace {
 
@@ -54,7 +57,8 @@ void wake_publisher_waiting_for_window(Member& member) {
   member.wake.cancel();
 }
 
-void record_stamp(Member& member, Run& run, const Stamp& stamp, const Arrival& arrival) {
+void record_stamp(Member& member, Run& run, std::string_view from, std::string_view text,
+                  const Stamp& stamp, const Arrival& arrival) {
   const Workload& workload = run.workload;
   if (stamp.publisher >= workload.publishers || stamp.sequence >= workload.messages) {
     ++member.ignored_lines;
@@ -66,6 +70,7 @@ void record_stamp(Member& member, Run& run, const Stamp& stamp, const Arrival& a
     member.last_kernel_latency_us = micros_between(stamp.sent_ns, *arrival.kernel_ns);
   }
   if (member.latency) member.latency->record(member.last_latency_us);
+  if (member.order) member.order->add(from, stamp, text.size());
   track_sequence(member, run, stamp, arrival.read_ns);
   if (member.publisher == stamp.publisher) wake_publisher_waiting_for_window(member);
 }
@@ -77,38 +82,39 @@ void record_warmup(Member& member, Run& run, std::uint64_t publisher) {
   if (++member.warmups_seen == run.workload.publishers) run.progress.warmed_up.fetch_add(1);
 }
 
-void handle_line(Member& member, Run& run, std::string_view line, const Arrival& arrival) {
-  const auto text = loadgen::message_text(line);
-  if (!text) {
-    ++member.ignored_lines;
-  } else if (const auto stamp = parse_stamp(*text)) {
-    record_stamp(member, run, *stamp, arrival);
-  } else if (const auto publisher = parse_warmup(*text)) {
+// A relayed message, from either door.
+void handle_message(Member& member, Run& run, std::string_view from, std::string_view text,
+                    const Arrival& arrival) {
+  if (const auto stamp = parse_stamp(text)) {
+    record_stamp(member, run, from, text, *stamp, arrival);
+  } else if (const auto publisher = parse_warmup(text)) {
     record_warmup(member, run, *publisher);
   } else {
-    ++member.ignored_lines;  // a notice, an error, or a line of someone else's
+    ++member.ignored_lines;  // a line of someone else's
   }
 }
 
-}  // namespace
-
-void note_connection_lost(Member& member, std::string why) {
-  if (member.closed) return;
-  member.closed = true;
-  member.failure = std::move(why);
-  member.wake.cancel();  // a publisher waiting for its own echo would otherwise wait forever
+void handle_line(Member& member, Run& run, std::string_view line, const Arrival& arrival) {
+  const auto text = loadgen::message_text(line);
+  if (!text) {
+    ++member.ignored_lines;  // a notice or an error
+    return;
+  }
+  const auto from = line.substr(0, static_cast<std::size_t>(text->data() - line.data()) - 1);
+  handle_message(member, run, from, *text, arrival);
 }
 
+// The line door: a read takes whatever has arrived, often hundreds of lines.
 asio::awaitable<void> receive_lines(Member& member, Run& run) {
   loadgen::LineBuffer lines(run.workload.read_buffer_bytes);
+  tcp::socket& socket = member.connection.socket();
   while (!member.closed) {
     const auto space = lines.free_space();
     loadgen::TimestampedRead read;
     if (run.workload.idle) {  // idle runs also take the kernel's receive time
-      read = co_await loadgen::read_some_timestamped(member.socket, space);
+      read = co_await loadgen::read_some_timestamped(socket, space);
     } else {
-      auto [ec, received] =
-          co_await member.socket.async_read_some(space, asio::as_tuple(asio::use_awaitable));
+      auto [ec, received] = co_await socket.async_read_some(space, asio::as_tuple(asio::use_awaitable));
       read.ec = ec;
       read.bytes = received;
     }
@@ -128,6 +134,46 @@ asio::awaitable<void> receive_lines(Member& member, Run& run) {
       co_return;
     }
   }
+}
+
+// The web door: Beast hands over one frame (one record) per read and answers pings itself.
+asio::awaitable<void> receive_frames(Member& member, Run& run) {
+  WebStream& stream = member.connection.web();
+  boost::beast::flat_buffer frame;
+  std::string scratch;  // parse_web_message's, for records it had to decode
+  while (!member.closed) {
+    auto [ec, size] = co_await stream.async_read(frame, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      note_connection_lost(member, "read: " + ec.message());
+      co_return;
+    }
+    Arrival arrival;
+    arrival.read_ns = loadgen::now_ns();
+    run.progress.last_read_ns.store(arrival.read_ns, std::memory_order_relaxed);
+    const std::string_view payload(static_cast<const char*>(frame.cdata().data()), size);
+    const auto message = parse_web_message(payload, scratch);
+    if (message)
+      handle_message(member, run, message->from, message->text, arrival);
+    else
+      ++member.ignored_lines;  // welcome, joined, left, ...
+    frame.consume(size);
+  }
+}
+
+}  // namespace
+
+void note_connection_lost(Member& member, std::string why) {
+  if (member.closed) return;
+  member.closed = true;
+  member.failure = std::move(why);
+  member.wake.cancel();  // a publisher waiting for its own echo would otherwise wait forever
+}
+
+asio::awaitable<void> receive(Member& member, Run& run) {
+  if (member.connection.door() == Door::web)
+    co_await receive_frames(member, run);
+  else
+    co_await receive_lines(member, run);
 }
 
 }  // namespace chatd::chat_bench

@@ -1,0 +1,61 @@
+// A member's connection through one of chatd's doors. The line door is a TCP socket carrying
+// lines; the web door is the same kind of socket under Beast's WebSocket client stream, upgraded
+// at /ws. Everything above it (stamps, windows, sequence, latency and order checks) is the same
+// for both doors: a member hands its connection lines to frame, and its reader hands the
+// member's receive logic (from, text) pairs.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "chat_bench/options.hpp"
+#include "loadgen/timing.hpp"
+
+namespace chatd::chat_bench {
+
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+using WebStream = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
+
+// Every method: on the member's strand (or the main thread once the io_contexts have stopped).
+class Connection {
+ public:
+  Connection(Strand strand, Door door);
+
+  Door door() const noexcept { return door_; }
+
+  // The TCP socket: the line door's connection, or the one under the WebSocket stream. Opened,
+  // bound and connected by the caller; closing it ends either door's reads.
+  boost::asio::ip::tcp::socket& socket() noexcept;
+
+  // The WebSocket stream; web door only.
+  WebStream& web() { return std::get<WebStream>(stream_); }
+
+  // After the TCP connect: the web door's upgrade (GET /ws, Host `host`), given up at
+  // `deadline`; nothing to do for the line door. Returns why it failed, if it did.
+  boost::asio::awaitable<std::optional<std::string>> open(std::string host,
+                                                          loadgen::Clock::time_point deadline);
+
+  // Appends `line` (no '\n' in it) to an outgoing batch in this door's framing: the line and
+  // '\n', or one masked text frame holding the line (a text frame that does not start with '{'
+  // is one line of the line protocol). A batch is written to socket() in one write, so a
+  // window of lines reaches the server as the same segments through either door; Beast's own
+  // writer would take one write per frame.
+  void append_line(std::string& batch, std::string_view line);
+
+ private:
+  std::uint32_t next_mask_key() noexcept;
+
+  Door door_;
+  std::variant<boost::asio::ip::tcp::socket, WebStream> stream_;
+  std::uint32_t mask_state_;  // xorshift32: a fresh masking key per frame, as RFC 6455 asks
+};
+
+}  // namespace chatd::chat_bench
