@@ -95,14 +95,17 @@ asio::awaitable<std::optional<std::string>> connect_member(Member& member, const
   error_code ec;
   socket.open(tcp::v4(), ec);
   if (!ec && member.source) bind_source_address(socket, *member.source, ec);
-  // Kernel receive times need recvmsg; Beast reads a web member's socket with plain reads.
-  if (!ec && run.workload.idle && !web) loadgen::enable_receive_timestamps(socket, ec);
+  // Kernel receive times need our own recvmsg: not there when Beast reads the socket.
+  const bool beast_reads = web && run.workload.web_reader == WebReader::beast;
+  if (!ec && run.workload.idle && !beast_reads) loadgen::enable_receive_timestamps(socket, ec);
   if (ec) co_return "socket: " + ec.message();
   const auto server = run.endpoint_for(connection.door());
   const auto failure = co_await loadgen::connect_before(socket, server, run.deadline);
-  if (failure) co_return "connect to the " + std::string(door_name(connection.door())) + " door: " + *failure;
+  if (failure) {
+    co_return "connect to the " + std::string(door_name(connection.door())) + " door: " + *failure;
+  }
   std::string host = server.address().to_string() + ":" + std::to_string(server.port());
-  const auto refused = co_await connection.open(std::move(host), run.deadline);
+  const auto refused = co_await connection.open(std::move(host));
   if (refused) co_return *refused;
   co_return std::nullopt;
 }

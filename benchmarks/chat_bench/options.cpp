@@ -22,6 +22,8 @@ po::options_description describe_flags() {
     ("mode", po::value<std::string>()->default_value("fanout"), "fanout | latency | idle")
     ("door", po::value<std::string>()->default_value("line"), "line: every member on --port (line protocol); web: every member on --web-port (WebSocket at /ws); mixed: alternately one and the other, in the same room")
     ("web-port", po::value<long long>()->default_value(8080), "the server's web door (chatd --web), used by --door web and mixed")
+    ("web-frames", po::value<std::string>()->default_value("line"), "web publishers: line = a text frame per line (as a browser sends messages); window = as many lines per frame as fit in 4 KiB")
+    ("web-reader", po::value<std::string>()->default_value("frames"), "web members: frames = split frames out of 64 KiB socket reads (as lines are read); beast = Beast's websocket::stream::async_read, a frame per completion")
     ("subscribers", po::value<long long>()->default_value(100), "fanout/latency: members that only receive")
     ("publishers", po::value<long long>()->default_value(10), "fanout/latency: members that send and receive")
     ("messages", po::value<long long>(), "fanout/latency: lines per publisher (default 20000; latency: 1000)")
@@ -56,6 +58,18 @@ Doors doors_from(const std::string& text) {
   throw UsageError("--door must be line, web or mixed, got '" + text + "'");
 }
 
+WebFrames web_frames_from(const std::string& text) {
+  if (text == "line") return WebFrames::line;
+  if (text == "window") return WebFrames::window;
+  throw UsageError("--web-frames must be line or window, got '" + text + "'");
+}
+
+WebReader web_reader_from(const std::string& text) {
+  if (text == "frames") return WebReader::frames;
+  if (text == "beast") return WebReader::beast;
+  throw UsageError("--web-reader must be frames or beast, got '" + text + "'");
+}
+
 Options options_from(const po::variables_map& flags) {
   Options options;
   options.server = loadgen::server_flags(flags);
@@ -63,6 +77,8 @@ Options options_from(const po::variables_map& flags) {
       static_cast<std::uint16_t>(flag_in_range<long long>(flags, "web-port", 1, 65535));
   options.mode = mode_from(flags["mode"].as<std::string>());
   options.doors = doors_from(flags["door"].as<std::string>());
+  options.web_frames = web_frames_from(flags["web-frames"].as<std::string>());
+  options.web_reader = web_reader_from(flags["web-reader"].as<std::string>());
   const bool latency = options.mode == Mode::latency;
   options.subscribers = size_flag(flags, "subscribers", 0, 100000);
   options.publishers = size_flag(flags, "publishers", 1, 10000);

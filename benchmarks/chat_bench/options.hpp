@@ -19,6 +19,17 @@ enum class Door { line, web };
 // Which doors the members use: all one, or alternating (members 0, 2, 4... line, the others web).
 enum class Doors { line, web, mixed };
 
+// How a web publisher frames the lines of one write: a text frame per line (what a browser
+// sends: a frame per message), or as many lines per frame as fit in 4 KiB (a "say" of several
+// lines; the server relays each line as a message of its own).
+enum class WebFrames { line, window };
+
+// How a web member reads: Beast's websocket::stream, a frame per read completion; or frames
+// split by hand out of 64 KiB socket reads, as a line member reads lines (Beast still does the
+// upgrade). Measured (docs/benchmarks.md): Beast's reader costs the client ~1.7 us per frame,
+// 20x a line member's per line, and cannot keep up with the fan-out workload.
+enum class WebReader { frames, beast };
+
 std::string_view mode_name(Mode mode);
 std::string_view door_name(Door door);
 std::string_view doors_name(Doors doors);
@@ -32,6 +43,8 @@ struct Options {
   std::uint16_t web_port{};     // the web door's
   Mode mode{};
   Doors doors{};
+  WebFrames web_frames{};
+  WebReader web_reader{};
   std::size_t subscribers{};
   std::size_t publishers{};
   std::uint64_t messages{};

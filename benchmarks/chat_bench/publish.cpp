@@ -19,7 +19,6 @@ using loadgen::sleep_until;
 namespace {
 
 constexpr auto kWarmupInterval = 250ms;  // how often a publisher repeats its warm-up line
-constexpr std::size_t kMostFramingBytes = 8;  // a line end, or a frame header with its key
 
 // Sleeps until the reader sees one of this publisher's own lines come back (or until stop).
 asio::awaitable<void> wait_for_window(Member& member) {
@@ -47,6 +46,18 @@ std::uint64_t lines_to_send_now(const Member& member, const Workload& workload) 
   return std::min(workload.window - in_flight(member), workload.messages - member.sent);
 }
 
+// Writes `lines` in the member's door's framing, in one write, then any pong the reader owes.
+asio::awaitable<boost::system::error_code> write_lines(Member& member, const std::string& lines,
+                                                       std::string& framed) {
+  const std::string& wire = member.connection.wire_bytes(lines, framed);
+  member.writing = true;
+  auto [ec, written] = co_await asio::async_write(member.connection.socket(), asio::buffer(wire),
+                                                  asio::as_tuple(asio::use_awaitable));
+  member.writing = false;
+  if (!ec) send_owed_pongs(member);
+  co_return ec;
+}
+
 bool warming_up(const Member& member) {
   return !member.warmup_over && !member.start_requested && !member.closed;
 }
@@ -54,17 +65,15 @@ bool warming_up(const Member& member) {
 // Repeats `w<publisher>` until the conductor says the warm-up is over or start, then waits for
 // the start; false if the member closed first.
 asio::awaitable<bool> repeat_warmup_until_started(Member& member, Run& run) {
-  std::string text;
-  append_warmup_text(text, *member.publisher);
   std::string line;
-  member.connection.append_line(line, text);
+  append_warmup_line(line, *member.publisher);
+  std::string framed;
   const auto attempts =
       static_cast<std::uint64_t>(run.options.duration_limit_s /
                                  std::chrono::duration<double>(kWarmupInterval).count()) +
       2;
   for (std::uint64_t attempt = 0; attempt < attempts && warming_up(member); ++attempt) {
-    auto [ec, written] = co_await asio::async_write(member.connection.socket(), asio::buffer(line),
-                                                    asio::as_tuple(asio::use_awaitable));
+    const auto ec = co_await write_lines(member, line, framed);
     if (ec) {
       note_connection_lost(member, "write: " + ec.message());
       co_return false;
@@ -84,9 +93,9 @@ asio::awaitable<bool> repeat_warmup_until_started(Member& member, Run& run) {
 asio::awaitable<void> send_stamped_lines(Member& member, Run& run) {
   const Workload& workload = run.workload;
   std::string batch;
-  batch.reserve((workload.rate > 0 ? 1 : workload.window) * (workload.bytes + kMostFramingBytes));
-  std::string text;
-  text.reserve(workload.bytes);
+  batch.reserve((workload.rate > 0 ? 1 : workload.window) * (workload.bytes + 1));
+  std::string framed;  // the web door's frames of the batch
+  framed.reserve(batch.capacity() * 2);
   while (member.sent < workload.messages && !member.closed) {
     if (in_flight(member) >= workload.window) {
       co_await wait_for_window(member);
@@ -104,13 +113,10 @@ asio::awaitable<void> send_stamped_lines(Member& member, Run& run) {
     batch.clear();
     for (std::uint64_t line = 0; line < count; ++line) {
       const Stamp stamp{*member.publisher, member.sent + line, sent_ns};
-      text.clear();
-      append_stamp_text(text, stamp, workload.bytes);
-      member.connection.append_line(batch, text);
+      append_stamp_line(batch, stamp, workload.bytes);
     }
     member.sent += count;  // before the write: echoes may arrive while it is in progress
-    auto [ec, written] = co_await asio::async_write(member.connection.socket(), asio::buffer(batch),
-                                                    asio::as_tuple(asio::use_awaitable));
+    const auto ec = co_await write_lines(member, batch, framed);
     if (ec) {
       note_connection_lost(member, "write: " + ec.message());
       co_return;

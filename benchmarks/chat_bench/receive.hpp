@@ -13,6 +13,10 @@ namespace chatd::chat_bench {
 // Reads until the connection closes. Runs on the member's strand.
 boost::asio::awaitable<void> receive(Member& member, Run& run);
 
+// Web door: writes the pongs the reader owes, unless a publisher's write is in progress (it
+// calls this when it is done). On the member's strand.
+void send_owed_pongs(Member& member);
+
 // The connection ended without us closing it: the server evicted or dropped the member. On the
 // member's strand.
 void note_connection_lost(Member& member, std::string why);

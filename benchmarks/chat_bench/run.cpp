@@ -31,6 +31,8 @@ std::optional<asio::ip::address_v4> source_address_for(const Workload& workload,
 Workload workload_for(const Options& options) {
   Workload workload;
   workload.doors = options.doors;
+  workload.web_frames = options.web_frames;
+  workload.web_reader = options.web_reader;
   workload.check_order = options.check_order || options.doors != Doors::line;
   workload.bytes = options.bytes;
   workload.read_buffer_bytes = kReadBufferBytes;
@@ -77,7 +79,7 @@ Member::Member(asio::io_context& ioc, const Workload& workload, Door door,
                std::optional<std::uint64_t> publisher_index,
                std::optional<asio::ip::address_v4> source_address)
     : strand(asio::make_strand(ioc)),
-      connection(strand, door),
+      connection(strand, door, workload.web_frames),
       wake(strand),
       publisher(publisher_index),
       source(source_address),

@@ -40,6 +40,8 @@ struct Workload {
   std::size_t read_buffer_bytes = 0;
   bool spread_source_addresses = false;
   Doors doors = Doors::line;
+  WebFrames web_frames = WebFrames::line;
+  WebReader web_reader = WebReader::frames;
   bool check_order = false;  // every member digests what it received; all must agree
 
   std::size_t members() const { return subscribers + publishers; }
@@ -92,6 +94,11 @@ struct Member {
   std::optional<std::uint64_t> last_kernel_latency_us;  // idle: send to the kernel's receive
   std::atomic<bool> own_warmup_echoed{false};
   std::optional<ReceivedOrder> order;  // with workload.check_order
+
+  // Web door: a publisher's batch write may be in progress when a ping comes in; the answer
+  // waits in owed_pongs until the write is done, so that frames never interleave.
+  bool writing = false;
+  std::string owed_pongs;
 
   // Publishing
   std::uint64_t sent = 0;

@@ -10,7 +10,7 @@ namespace chatd::chat_bench {
 
 using loadgen::append_number;
 
-void append_stamp_text(std::string& out, const Stamp& stamp, std::size_t payload_bytes) {
+void append_stamp_line(std::string& out, const Stamp& stamp, std::size_t payload_bytes) {
   const auto begin = out.size();
   out += 'p';
   append_number(out, stamp.publisher);
@@ -21,11 +21,13 @@ void append_stamp_text(std::string& out, const Stamp& stamp, std::size_t payload
   out += ' ';
   const auto written = out.size() - begin;
   if (written < payload_bytes) out.append(payload_bytes - written, 'x');
+  out += '\n';
 }
 
-void append_warmup_text(std::string& out, std::uint64_t publisher) {
+void append_warmup_line(std::string& out, std::uint64_t publisher) {
   out += 'w';
   append_number(out, publisher);
+  out += '\n';
 }
 
 namespace {

@@ -11,23 +11,52 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kMessageStart = R"({"type":"message",)";
-
-constexpr std::string_view kFromKey = R"("from":")";
-constexpr std::string_view kTextKey = R"("text":")";
-
-// The string after `pattern` (`"key":"`) in compact JSON, when it holds no escape. A raw
-// `"key":"` can only be the key itself: a quote inside a JSON string is always escaped.
-std::optional<std::string_view> plain_string_field(std::string_view object,
-                                                   std::string_view pattern) {
-  const auto at = object.find(pattern);
-  if (at == std::string_view::npos) return std::nullopt;
-  const auto begin = at + pattern.size();
-  const auto end = object.find('"', begin);
+// The string starting at `at` (just past its opening quote) when it holds no escape; `at` moves
+// past its closing quote.
+std::optional<std::string_view> plain_string(std::string_view json, std::size_t& at) {
+  const auto end = json.find('"', at);
   if (end == std::string_view::npos) return std::nullopt;
-  const auto value = object.substr(begin, end - begin);
+  const auto value = json.substr(at, end - at);
   if (value.find('\\') != std::string_view::npos) return std::nullopt;
+  at = end + 1;
   return value;
+}
+
+// One pass over the compact form chatd writes: `{"k":"v","k":"v",...}`, every value a string
+// without escapes. Anything else (numbers, arrays, escapes, spaces) is left to parse_fully.
+enum class Quick { message, other, undecided };
+
+Quick parse_quickly(std::string_view json, WebMessage& message) {
+  if (!json.starts_with('{')) return Quick::undecided;
+  std::size_t at = 1;
+  bool is_message = false;
+  bool has_from = false;
+  bool has_text = false;
+  for (;;) {
+    if (at >= json.size() || json[at] != '"') return Quick::undecided;
+    ++at;
+    const auto key = plain_string(json, at);
+    if (!key || at + 1 >= json.size() || json[at] != ':' || json[at + 1] != '"')
+      return Quick::undecided;
+    at += 2;
+    const auto value = plain_string(json, at);
+    if (!value) return Quick::undecided;
+    if (*key == "type") {
+      if (*value != "message") return Quick::other;
+      is_message = true;
+    } else if (*key == "from") {
+      message.from = *value;
+      has_from = true;
+    } else if (*key == "text") {
+      message.text = *value;
+      has_text = true;
+    }
+    if (at >= json.size()) return Quick::undecided;
+    if (json[at] == '}') break;
+    if (json[at] != ',') return Quick::undecided;
+    ++at;
+  }
+  return is_message && has_from && has_text ? Quick::message : Quick::other;
 }
 
 std::optional<std::string_view> string_field(const json::object& object, std::string_view key) {
@@ -59,12 +88,14 @@ std::optional<WebMessage> parse_fully(std::string_view payload, std::string& scr
 }  // namespace
 
 std::optional<WebMessage> parse_web_message(std::string_view payload, std::string& scratch) {
-  if (payload.starts_with(kMessageStart)) {
-    const auto from = plain_string_field(payload, kFromKey);
-    const auto text = plain_string_field(payload, kTextKey);
-    if (from && text) return WebMessage{*from, *text};
-  } else if (payload.starts_with(R"({"type":")")) {
-    return std::nullopt;  // chatd's compact form of another record
+  WebMessage message;
+  switch (parse_quickly(payload, message)) {
+    case Quick::message:
+      return message;
+    case Quick::other:
+      return std::nullopt;
+    case Quick::undecided:
+      break;
   }
   return parse_fully(payload, scratch);
 }
