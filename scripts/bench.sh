@@ -10,9 +10,11 @@
 #   RUNS=3                        runs per server and workload; the table shows medians of ok runs
 #   WORKLOADS="fanout latency idle"
 #   SERVERS="chatd go"
-#   DOORS=line                    chatd's doors to load: any of "line web mixed" (e.g. DOORS="line
-#                                 web" compares the WebSocket door with the line door; mixed puts
-#                                 half the members on each). Rows: chatd (line), chatd-web,
+#   DOORS=line                    chatd's doors to load: any of "line web web-window mixed" (e.g.
+#                                 DOORS="line web" compares the WebSocket door with the line door;
+#                                 web-window is web with a publisher's window of lines in one
+#                                 frame instead of a frame per line; mixed puts half the members
+#                                 on each door). Rows: chatd (line), chatd-web, chatd-web-window,
 #                                 chatd-mixed; the Go tutorial has only a line door.
 #   IDLE_CONNECTIONS=10000        idle members against chatd
 #   IDLE_GO_CONNECTIONS=10000     idle members against the Go server (it handles 10000 fine)
@@ -130,7 +132,10 @@ bench_args() {
   door=$(door_of "$target")
   # chatd keeps one room order for every member, whatever its door; the Go tutorial writes to
   # each member from the sender's goroutine, so members may see different interleavings.
-  [[ $server == chatd ]] && echo "--door $door --check-order"
+  case $door in
+    web-window) [[ $server == chatd ]] && echo "--door web --web-frames window --check-order" ;;
+    *) [[ $server == chatd ]] && echo "--door $door --check-order" ;;
+  esac
   case $workload in
     fanout) echo "--mode fanout --subscribers 100 --publishers 10 --messages 20000 --bytes 64 --window 64 --duration-limit 180" ;;
     latency) echo "--mode latency --subscribers 100 --publishers 10 --rate 100 --messages 1000 --bytes 64 --duration-limit 60" ;;
@@ -168,7 +173,7 @@ run_once() {
   echo "{\"server\":\"$target\",\"workload\":\"$workload\",\"run\":$run,\"result\":$json}" >>"$results"
   echo "$json" >>"$bench_dir/$workload-$target.jsonl"
   status=$(json_value status "$json")
-  printf '  %-8s %-11s run %d/%d: %-14s %s deliveries/s, %s CPU-s/M\n' "$workload" "$target" "$run" \
+  printf '  %-8s %-16s run %d/%d: %-14s %s deliveries/s, %s CPU-s/M\n' "$workload" "$target" "$run" \
     "$runs" "$status" "$(json_value deliveries_per_s "$json")" \
     "$(json_value server_cpu_s_per_million "$json")" >&2
 }
@@ -197,7 +202,7 @@ print_table() {
   local workload target
   echo
   echo "Medians of ok runs (RUNS=$runs); results in $results"
-  local row_format='%-8s %-11s %-6s %14s %10s %10s %10s %12s %12s %10s %12s %13s %10s\n'
+  local row_format='%-8s %-16s %-6s %14s %10s %10s %10s %12s %12s %10s %12s %13s %10s\n'
   # shellcheck disable=SC2059  # the format is ours
   printf "$row_format" workload server ok deliveries/s CPU-s/M p50_us p99_us broadcast_ms rss/conn_kB \
     conn_us srv_cpu_us/c kernel_p99_us client_cpu_s
@@ -213,7 +218,8 @@ print_table() {
     done
     # Ratio rows: the Go tutorial against chatd, and each of chatd's other doors against its line door.
     local pair
-    for pair in go:chatd:go/chatd chatd-web:chatd:web/line chatd-mixed:chatd:mixed/line; do
+    for pair in go:chatd:go/chatd chatd-web:chatd:web/line chatd-web-window:chatd:window/line \
+      chatd-mixed:chatd:mixed/line; do
       local numerator=${pair%%:*} rest=${pair#*:}
       local denominator=${rest%%:*} label=${rest#*:}
       [[ -n ${row[$numerator]:-} && -n ${row[$denominator]:-} ]] || continue
@@ -250,7 +256,7 @@ main() {
   mkdir -p "$bench_dir"
   local workload target run door
   for door in $doors; do
-    [[ $door == line || $door == web || $door == mixed ]] || fail "DOORS: unknown door '$door'"
+    [[ $door =~ ^(line|web|web-window|mixed)$ ]] || fail "DOORS: unknown door '$door'"
   done
   for workload in $workloads; do
     for target in $(targets); do rm -f "$bench_dir/$workload-$target.jsonl"; done

@@ -21,9 +21,9 @@ constexpr unsigned char kFinal = 0x80;
 constexpr unsigned char kText = 0x1;
 constexpr unsigned char kPong = 0xA;
 constexpr unsigned char kMasked = 0x80;
-// Lines a window frame may hold: chatd answers a frame over --max-line + 512 bytes (4 KiB +
-// 512 by default) with an error instead of relaying it.
-constexpr std::size_t kMostWindowFrameBytes = 4096;
+// The most a window frame may hold: chatd answers a frame over --max-line + 512 bytes (4 KiB +
+// 512 by default) with an error instead of relaying it. A window of 64 lines of 64 bytes fits.
+constexpr std::size_t kMostWindowFrameBytes = 4096 + 512;
 
 using Stream = std::variant<tcp::socket, WebStream>;
 
