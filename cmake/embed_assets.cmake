@@ -1,6 +1,7 @@
 # Turns the chat page's files into one C++ source of byte arrays plus the `embedded_assets()`
 # table of src/net/web/assets.hpp. Run at build time by src/net/web/page/CMakeLists.txt:
-#   cmake -DPAGE_DIR=<dir> -DASSET_FILES=index.html,chat.js,chat.css -DOUTPUT=<file.cpp> -P embed_assets.cmake
+#   cmake -DPAGE_DIR=<dir> -DASSET_FILES=index.html,chat.js,chat.css -DOUTPUT=<file.cpp>
+#         -P embed_assets.cmake
 # Bytes are written as '\xNN' char initialisers, not a string literal, so no file size runs into
 # -Woverlength-strings and every byte (NUL included) survives as it is.
 cmake_minimum_required(VERSION 3.25)

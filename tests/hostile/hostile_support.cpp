@@ -91,8 +91,11 @@ void HostileClients::start(const std::vector<std::string>& flags) {
   raise_descriptor_limit();
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_port();
-    std::vector<std::string> args = {"--port",   std::to_string(port_), "--web", "127.0.0.1:0",
-                                     "--threads", "2",                  "--quiet"};
+    web_port_ = free_port();
+    std::vector<std::string> args = {"--port",    std::to_string(port_),
+                                     "--web",     "127.0.0.1:" + std::to_string(web_port_),
+                                     "--threads", "2",
+                                     "--quiet"};
     args.insert(args.end(), flags.begin(), flags.end());
     chatd_ = std::make_unique<ChildProcess>(CHATD_BINARY, args);
     stopped_ = false;

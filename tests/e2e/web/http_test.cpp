@@ -5,42 +5,19 @@
 #include <string>
 
 #include "support/chat_features.hpp"
+#include "support/http_exchange.hpp"
 #include "support/ws_client.hpp"
 
 namespace chatd::test {
 namespace {
 
-struct HttpAnswer {
-  std::string status_line;
-  std::string head;  // every header line, each ending in \n
-  std::string body;  // what followed the blank line, lines joined with \n
-  bool header(const std::string& line) const { return head.find(line + "\n") != std::string::npos; }
-};
-
 class WebHttp : public ChatFeatures {
  protected:
-  // Sends `request` (which should ask the server to close afterwards) and reads until it does.
   HttpAnswer exchange(const std::string& request) {
-    LineClient client(server->web_port());
-    EXPECT_TRUE(client.send(request));
-    HttpAnswer answer;
-    bool in_body = false;
-    while (auto line = client.read_line(read_timeout)) {
-      if (!line->empty() && line->back() == '\r') line->pop_back();
-      if (answer.status_line.empty()) {
-        answer.status_line = *line;
-      } else if (!in_body && line->empty()) {
-        in_body = true;
-      } else if (!in_body) {
-        answer.head += *line + "\n";
-      } else {
-        answer.body += (answer.body.empty() ? "" : "\n") + *line;
-      }
-    }
-    return answer;
+    return http_exchange(server->web_port(), request, read_timeout);
   }
   HttpAnswer get(const std::string& target, const std::string& method = "GET") {
-    return exchange(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    return http_get(server->web_port(), target, method);
   }
 };
 
