@@ -10,12 +10,14 @@
 #   RUNS=3                        runs per server and workload; the table shows medians of ok runs
 #   WORKLOADS="fanout latency idle"
 #   SERVERS="chatd go"
-#   DOORS=line                    chatd's doors to load: any of "line web web-window mixed" (e.g.
-#                                 DOORS="line web" compares the WebSocket door with the line door;
-#                                 web-window is web with a publisher's window of lines in one
-#                                 frame instead of a frame per line; mixed puts half the members
-#                                 on each door). Rows: chatd (line), chatd-web, chatd-web-window,
-#                                 chatd-mixed; the Go tutorial has only a line door.
+#   DOORS=line                    chatd's doors to load: any of "line web web-say web-window mixed"
+#                                 (e.g. DOORS="line web" compares the WebSocket door with the line
+#                                 door). web sends a frame per line holding the bare line; web-say
+#                                 a frame per line holding {"type":"say",...} as the chat page
+#                                 does; web-window a publisher's whole window in one frame; mixed
+#                                 puts half the members on each door. Rows: chatd (line),
+#                                 chatd-web, chatd-web-say, chatd-web-window, chatd-mixed; the Go
+#                                 tutorial has only a line door.
 #   IDLE_CONNECTIONS=10000        idle members against chatd
 #   IDLE_GO_CONNECTIONS=10000     idle members against the Go server (it handles 10000 fine)
 #   SKIP_BUILD=1                  skip the CMake build and use the binaries already built
@@ -133,7 +135,7 @@ bench_args() {
   # chatd keeps one room order for every member, whatever its door; the Go tutorial writes to
   # each member from the sender's goroutine, so members may see different interleavings.
   case $door in
-    web-window) [[ $server == chatd ]] && echo "--door web --web-frames window --check-order" ;;
+    web-*) [[ $server == chatd ]] && echo "--door web --web-frames ${door#web-} --check-order" ;;
     *) [[ $server == chatd ]] && echo "--door $door --check-order" ;;
   esac
   case $workload in
@@ -218,8 +220,8 @@ print_table() {
     done
     # Ratio rows: the Go tutorial against chatd, and each of chatd's other doors against its line door.
     local pair
-    for pair in go:chatd:go/chatd chatd-web:chatd:web/line chatd-web-window:chatd:window/line \
-      chatd-mixed:chatd:mixed/line; do
+    for pair in go:chatd:go/chatd chatd-web:chatd:web/line chatd-web-say:chatd:say/line \
+      chatd-web-window:chatd:window/line chatd-mixed:chatd:mixed/line; do
       local numerator=${pair%%:*} rest=${pair#*:}
       local denominator=${rest%%:*} label=${rest#*:}
       [[ -n ${row[$numerator]:-} && -n ${row[$denominator]:-} ]] || continue
@@ -256,7 +258,7 @@ main() {
   mkdir -p "$bench_dir"
   local workload target run door
   for door in $doors; do
-    [[ $door =~ ^(line|web|web-window|mixed)$ ]] || fail "DOORS: unknown door '$door'"
+    [[ $door =~ ^(line|web|web-say|web-window|mixed)$ ]] || fail "DOORS: unknown door '$door'"
   done
   for workload in $workloads; do
     for target in $(targets); do rm -f "$bench_dir/$workload-$target.jsonl"; done

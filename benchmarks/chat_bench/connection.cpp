@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream_base.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string_view.hpp>
 
 namespace chatd::chat_bench {
 
@@ -109,7 +111,14 @@ const std::string& Connection::wire_bytes(const std::string& lines, std::string&
         end = next;
       }
     }
-    append_frame(framed, kText, rest.substr(0, end));
+    if (web_frames_ == WebFrames::say) {
+      say_.assign(R"({"type":"say","text":)");
+      say_ += boost::json::serialize(boost::json::string_view(rest.data(), end));
+      say_ += '}';
+      append_frame(framed, kText, say_);
+    } else {
+      append_frame(framed, kText, rest.substr(0, end));
+    }
     rest.remove_prefix(std::min(end + 1, rest.size()));
   }
   return framed;

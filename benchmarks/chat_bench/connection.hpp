@@ -46,7 +46,8 @@ class Connection {
 
   // The bytes that put `lines` (each ending in '\n', as the line protocol writes them) on the
   // wire: `lines` itself for the line door; for the web door, masked text frames built in
-  // `framed` (a text frame not starting with '{' is a line-protocol line, or several). A batch
+  // `framed` as WebFrames says (a text frame not starting with '{' is a line-protocol line, or
+  // several). A batch
   // goes to socket() in one write, so a window of lines reaches the server as the same segments
   // through either door; Beast's own writer would take one write per frame.
   const std::string& wire_bytes(const std::string& lines, std::string& framed);
@@ -62,6 +63,7 @@ class Connection {
   WebFrames web_frames_;
   std::variant<boost::asio::ip::tcp::socket, WebStream> stream_;
   std::uint32_t mask_state_;  // xorshift32: a fresh masking key per frame, as RFC 6455 asks
+  std::string say_;           // WebFrames::say: one line's JSON
 };
 
 }  // namespace chatd::chat_bench

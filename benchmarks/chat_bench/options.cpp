@@ -22,7 +22,7 @@ po::options_description describe_flags() {
     ("mode", po::value<std::string>()->default_value("fanout"), "fanout | latency | idle")
     ("door", po::value<std::string>()->default_value("line"), "line: every member on --port (line protocol); web: every member on --web-port (WebSocket at /ws); mixed: alternately one and the other, in the same room")
     ("web-port", po::value<long long>()->default_value(8080), "the server's web door (chatd --web), used by --door web and mixed")
-    ("web-frames", po::value<std::string>()->default_value("line"), "web publishers: line = a text frame per line (as a browser sends messages); window = as many lines per frame as fit in 4 KiB")
+    ("web-frames", po::value<std::string>()->default_value("line"), "web publishers: line = a text frame per line, the bare line; say = a frame per line, {\"type\":\"say\",\"text\":...} as the chat page sends; window = as many bare lines per frame as chatd takes (4 KiB + 512)")
     ("web-reader", po::value<std::string>()->default_value("frames"), "web members: frames = split frames out of 64 KiB socket reads (as lines are read); beast = Beast's websocket::stream::async_read, a frame per completion")
     ("subscribers", po::value<long long>()->default_value(100), "fanout/latency: members that only receive")
     ("publishers", po::value<long long>()->default_value(10), "fanout/latency: members that send and receive")
@@ -60,8 +60,9 @@ Doors doors_from(const std::string& text) {
 
 WebFrames web_frames_from(const std::string& text) {
   if (text == "line") return WebFrames::line;
+  if (text == "say") return WebFrames::say;
   if (text == "window") return WebFrames::window;
-  throw UsageError("--web-frames must be line or window, got '" + text + "'");
+  throw UsageError("--web-frames must be line, say or window, got '" + text + "'");
 }
 
 WebReader web_reader_from(const std::string& text) {

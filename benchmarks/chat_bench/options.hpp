@@ -19,10 +19,11 @@ enum class Door { line, web };
 // Which doors the members use: all one, or alternating (members 0, 2, 4... line, the others web).
 enum class Doors { line, web, mixed };
 
-// How a web publisher frames the lines of one write: a text frame per line (what a browser
-// sends: a frame per message), or as many lines per frame as fit in 4 KiB (a "say" of several
-// lines; the server relays each line as a message of its own).
-enum class WebFrames { line, window };
+// How a web publisher frames the lines of one write: a text frame per line holding the bare
+// line (the door reads a frame not starting with '{' as a line-protocol line); a frame per line
+// holding {"type":"say","text":...} (what the chat page sends for a message); or as many bare
+// lines per frame as chatd takes (the server relays each line as a message of its own).
+enum class WebFrames { line, say, window };
 
 // How a web member reads: Beast's websocket::stream, a frame per read completion; or frames
 // split by hand out of 64 KiB socket reads, as a line member reads lines (Beast still does the

@@ -63,6 +63,15 @@ TEST(Connection, TheWebDoorWritesAMaskedTextFramePerLine) {
             std::vector<std::string>({"one", std::string(200, 'x')}));
 }
 
+TEST(Connection, SayFramingSendsEachLineAsTheChatPageDoes) {
+  boost::asio::io_context ioc;
+  Connection connection(boost::asio::make_strand(ioc), Door::web, WebFrames::say);
+  std::string framed;
+  EXPECT_EQ(unmask_all(connection.wire_bytes("p1 s2\nsay \"hi\"\n", framed)),
+            std::vector<std::string>(
+                {R"({"type":"say","text":"p1 s2"})", R"({"type":"say","text":"say \"hi\""})"}));
+}
+
 TEST(Connection, WindowFramingPacksWholeLinesIntoFramesChatdAccepts) {
   boost::asio::io_context ioc;
   Connection connection(boost::asio::make_strand(ioc), Door::web, WebFrames::window);
