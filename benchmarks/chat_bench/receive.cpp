@@ -141,10 +141,10 @@ class FrameSplitter {
 
   std::optional<std::string> take(std::size_t received, const Arrival& arrival) {
     std::optional<std::string> failure;
-    const auto result = frames_.take(received, [this, &arrival, &failure](loadgen::Opcode opcode,
-                                                                          std::string_view payload) {
-      on_frame(opcode, payload, arrival, failure);
-    });
+    const auto result = frames_.take(
+        received, [this, &arrival, &failure](loadgen::Opcode opcode, std::string_view payload) {
+          on_frame(opcode, payload, arrival, failure);
+        });
     if (failure) return failure;
     switch (result) {
       case loadgen::FramesResult::ok:

@@ -26,8 +26,8 @@ std::uint64_t first_difference(const ReceivedOrder& a, const ReceivedOrder& b) {
   const auto& left = a.checkpoints();
   const auto& right = b.checkpoints();
   const auto common = std::min(left.size(), right.size());
-  const auto mismatch = std::mismatch(left.begin(), left.begin() + static_cast<long>(common),
-                                      right.begin());
+  const auto mismatch =
+      std::mismatch(left.begin(), left.begin() + static_cast<long>(common), right.begin());
   return static_cast<std::uint64_t>(mismatch.first - left.begin()) *
          ReceivedOrder::kCheckpointInterval;
 }
@@ -61,8 +61,8 @@ std::optional<std::string> compare_orders(const std::vector<OrderWitness>& witne
     for (std::size_t publisher = 0; publisher < order.names().size(); ++publisher) {
       if (order.names()[publisher] != first.order->names()[publisher]) {
         return describe(witness) + " received publisher " + std::to_string(publisher) +
-               "'s lines from '" + order.names()[publisher] + "', " + describe(first) +
-               " from '" + first.order->names()[publisher] + "'";
+               "'s lines from '" + order.names()[publisher] + "', " + describe(first) + " from '" +
+               first.order->names()[publisher] + "'";
       }
     }
     if (order.count() != first.order->count()) {

@@ -22,8 +22,7 @@ void print_workload(std::ostream& out, const Run& run) {
       out << run.web_server << " (web door): ";
       break;
     case Doors::mixed:
-      out << run.server << " (line door) and " << run.web_server
-          << " (web door), alternating: ";
+      out << run.server << " (line door) and " << run.web_server << " (web door), alternating: ";
       break;
   }
   if (workload.idle) {
@@ -63,10 +62,9 @@ void print_latency(std::ostream& out, std::string_view what,
 void print_doors(std::ostream& out, const Totals& totals) {
   for (const Door door : {Door::line, Door::web}) {
     const DoorTotals& each = totals_of(totals, door);
-    out << "  " << door_name(door) << " door: " << each.members << " members, "
-        << each.deliveries << " deliveries, latency p50 "
-        << optional_text(quantile_us(each.latency, 0.5), 0, " us") << ", p99 "
-        << optional_text(quantile_us(each.latency, 0.99), 0, " us") << '\n';
+    out << "  " << door_name(door) << " door: " << each.members << " members, " << each.deliveries
+        << " deliveries, latency p50 " << optional_text(quantile_us(each.latency, 0.5), 0, " us")
+        << ", p99 " << optional_text(quantile_us(each.latency, 0.99), 0, " us") << '\n';
   }
 }
 

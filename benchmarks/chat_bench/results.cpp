@@ -71,8 +71,7 @@ Totals add_up(const Run& run) {
     witnesses.reserve(run.members.size());
     for (std::size_t index = 0; index < run.members.size(); ++index) {
       const Member& member = *run.members[index];
-      witnesses.push_back(
-          OrderWitness{index, door_name(member.connection.door()), &*member.order});
+      witnesses.push_back(OrderWitness{index, door_name(member.connection.door()), &*member.order});
     }
     totals.order_difference = compare_orders(witnesses);
   }

@@ -70,8 +70,8 @@ std::optional<WebMessage> parse_fully(std::string_view payload, std::string& scr
   std::array<unsigned char, 2048> arena;
   json::monotonic_resource memory(arena.data(), arena.size());
   boost::system::error_code ec;
-  const json::value value =
-      json::parse(json::string_view(payload.data(), payload.size()), ec, json::storage_ptr(&memory));
+  const json::value value = json::parse(json::string_view(payload.data(), payload.size()), ec,
+                                        json::storage_ptr(&memory));
   if (ec || !value.is_object()) return std::nullopt;
   const json::object& object = value.get_object();
   const auto type = string_field(object, "type");

@@ -15,8 +15,10 @@ std::vector<std::string> unmask_all(const std::string& wire) {
   std::vector<std::string> payloads;
   std::size_t at = 0;
   while (at < wire.size()) {
-    const auto byte = [&wire](std::size_t index) { return static_cast<unsigned char>(wire[index]); };
-    EXPECT_EQ(byte(at), 0x81);          // FIN + text
+    const auto byte = [&wire](std::size_t index) {
+      return static_cast<unsigned char>(wire[index]);
+    };
+    EXPECT_EQ(byte(at), 0x81);             // FIN + text
     EXPECT_EQ(byte(at + 1) & 0x80, 0x80);  // masked
     std::size_t length = byte(at + 1) & 0x7F;
     std::size_t header = 2;
@@ -28,8 +30,8 @@ std::vector<std::string> unmask_all(const std::string& wire) {
     const std::size_t key = at + header;
     std::string payload = wire.substr(key + 4, length);
     for (std::size_t index = 0; index < payload.size(); ++index) {
-      payload[index] = static_cast<char>(static_cast<unsigned char>(payload[index]) ^
-                                         byte(key + index % 4));
+      payload[index] =
+          static_cast<char>(static_cast<unsigned char>(payload[index]) ^ byte(key + index % 4));
     }
     payloads.push_back(payload);
     at = key + 4 + length;

@@ -40,7 +40,8 @@ TEST(ReceivedOrder, TwoSwappedLinesAreFoundWithinTheirCheckpointInterval) {
   std::swap(swapped[5000], swapped[5001]);
   const auto difference = compare(received(stamps), received(swapped));
   ASSERT_TRUE(difference);
-  EXPECT_NE(difference->find("member 1 (web) and member 0 (line)"), std::string::npos) << *difference;
+  EXPECT_NE(difference->find("member 1 (web) and member 0 (line)"), std::string::npos)
+      << *difference;
   EXPECT_NE(difference->find("between line 4097 and line 8192"), std::string::npos) << *difference;
 }
 

@@ -25,8 +25,9 @@ TEST(WebRecord, DecodesEscapesAndOtherKeyOrdersThroughTheFullParser) {
       R"({ "text" : "say \"hi\"\\", "from":"b\u00e9a", "type":"message", "room":"x"})";
   const auto message = parse_web_message(payload, scratch);
   ASSERT_TRUE(message);
-  EXPECT_EQ(message->from, "b\xC3\xA9"
-                           "a");
+  EXPECT_EQ(message->from,
+            "b\xC3\xA9"
+            "a");
   EXPECT_EQ(message->text, R"(say "hi"\)");
 }
 
