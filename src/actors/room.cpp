@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <utility>
 
 #include "base/log.hpp"
 
@@ -94,7 +95,7 @@ void Room::on(Join& join) {
   auto [start, replayed] = history_for_newcomer(log);
   std::string greeting;
   if (replayed > 0) render(log.format, record::HistoryMarker{replayed}, greeting);
-  join.feed->attach(std::move(start), std::move(greeting));
+  join.feed->attach(std::move(start), std::move(greeting), log.probe);
   if (join.feed->notify()) counters_.wakeups.fetch_add(1, std::memory_order_relaxed);
   log.readers.emplace_back(join.id, join.feed.get());
   const auto [it, inserted] = members_.emplace(
@@ -121,6 +122,7 @@ void Room::on(Say& say) {
   const std::string_view from = it->second.name;
   for (std::size_t i = 0; i < say.lines.size(); ++i) apply(record::Message{from, say.lines[i]});
   counters_.messages.fetch_add(say.lines.size(), std::memory_order_relaxed);
+  chat_->messages_in.add(say.lines.size());
 }
 
 void Room::on(Act& act) {
@@ -128,6 +130,7 @@ void Room::on(Act& act) {
   if (it == members_.end()) return;
   apply(record::Action{it->second.name, act.text.view()});
   counters_.messages.fetch_add(1, std::memory_order_relaxed);
+  chat_->messages_in.add(1);
 }
 
 void Room::on(Rename& rename) {
@@ -168,6 +171,17 @@ void Room::apply(const Record& record) {
       if (log->history.size() > limits_.history) log->history.pop_front();
     }
     log->log.append({scratch_});
+    // Every reader now has it ahead of its cursor (a newcomer's cursor starts at the end), so
+    // this counts deliveries without a loop over members. (A leaver is still a reader while its
+    // own leave notice is appended, which it never reads: one too many per announced leave.)
+    deliveries_pending_ += log->readers.size();
+    // One message timed at a time per log, one in latency_sample at most; the clock is read
+    // only when a probe starts.
+    if (spoken && ++log->untimed >= limits_.latency_sample && !log->readers.empty() &&
+        !log->probe->in_flight()) {
+      log->untimed = 0;
+      log->probe->start(log->log.end_position(), DeliveryProbe::Clock::now(), log->readers.size());
+    }
   }
   if (spoken) remember_spoken(record);
 }
@@ -259,6 +273,7 @@ void Room::deliver() {
     // The eviction notices are traffic too: publish them to everyone left.
     publish(laggards);
   }
+  if (deliveries_pending_ > 0) chat_->deliveries.add(std::exchange(deliveries_pending_, 0));
 }
 
 void Room::publish(std::vector<MemberId>& laggards) {
@@ -285,6 +300,7 @@ void Room::evict_slow_consumer(MemberId id) {
   announce(record::Left{it->second.name, LeaveReason::too_slow, {}});
   remove(it);
   counters_.evicted_slow.fetch_add(1, std::memory_order_relaxed);
+  chat_->evicted_too_slow.add(1);
 }
 
 void Room::announce(const Record& record) {
@@ -295,6 +311,8 @@ void Room::announce(const Record& record) {
 void Room::remove(Members::iterator it) {
   FormatLog* log = it->second.log;
   const std::size_t slot = it->second.slot;
+  // Whether or not its writer still flushes, the log's probe no longer waits for it.
+  it->second.feed->leave_probe();
   if (slot + 1 != log->readers.size()) {
     log->readers[slot] = log->readers.back();
     members_.find(log->readers[slot].first)->second.slot = slot;
@@ -313,7 +331,8 @@ Room::FormatLog& Room::log_for(const WireFormat& format) {
   for (const auto& log : logs_) {
     if (&log->format == &format) return *log;
   }
-  auto& log = *logs_.emplace_back(std::make_unique<FormatLog>(format));
+  auto& log = *logs_.emplace_back(std::make_unique<FormatLog>(
+      format, std::shared_ptr<base::LatencyHistogram>(chat_, &chat_->delivery_latency)));
   // Only a log that keeps history pins its chunks; without one, they would never be freed.
   if (limits_.history == 0) return log;
   log.history_pin = log.log.end_cursor();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "actors/chat_counters.hpp"
+#include "actors/delivery_probe.hpp"
 #include "actors/member_id.hpp"
 #include "actors/record.hpp"
 #include "actors/room_event.hpp"
@@ -40,6 +41,9 @@ struct RoomLimits {
   // Above this many members, joins and leaves are not announced: announcing N joins to N
   // members costs N² lines.
   std::size_t notice_limit = 100;
+  // At most one message in this many is timed for the delivery latency histogram (a sample, so
+  // that a busy room's members pay the probe's compare-and-swap on a small share of writes).
+  std::size_t latency_sample = 32;
 };
 
 // What the room has done, for logs and tests. Readable from any thread.
@@ -77,13 +81,17 @@ class Room {
   // The room's log in one wire format, kept while members read it: a record is rendered once
   // per format in use, never once per member.
   struct FormatLog {
-    explicit FormatLog(const WireFormat& wire) : format(wire) {}
+    FormatLog(const WireFormat& wire, std::shared_ptr<base::LatencyHistogram> latency)
+        : format(wire), probe(std::make_shared<DeliveryProbe>(std::move(latency))) {}
     const WireFormat& format;
     RoomLog log;
     std::deque<std::uint64_t> history;  // log positions of the messages a newcomer is replayed
     LogCursor history_pin;              // keeps their bytes alive
     std::vector<std::pair<MemberId, Subscription*>> readers;
     std::uint64_t notified_end = 0;  // the log's end when its readers were last notified
+    // Times one message at a time from arrival to its last reader's write (delivery_probe.hpp).
+    std::shared_ptr<DeliveryProbe> probe;
+    std::size_t untimed = 0;  // messages appended since the last probe started
   };
   struct Member {
     MemberId id;
@@ -151,6 +159,8 @@ class Room {
   std::size_t spoken_bytes_ = 0;
   std::vector<MemberId> told_;  // members with replies since the last delivery pass
   std::string scratch_;         // one rendering at a time
+  // Records × readers appended since the last delivery pass: added to chat_ once per pass.
+  std::uint64_t deliveries_pending_ = 0;
   bool stopping_ = false;
   RoomCounters counters_;
   std::shared_ptr<ChatCounters> chat_;

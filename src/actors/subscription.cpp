@@ -19,8 +19,12 @@ Subscription::~Subscription() {
   }
 }
 
-void Subscription::attach(LogCursor start, std::string greeting) {
+void Subscription::attach(LogCursor start, std::string greeting,
+                          std::shared_ptr<DeliveryProbe> probe) {
   delivered_.store(start.position(), std::memory_order_relaxed);
+  // A message already being timed was appended before this reader came: do not wait for it.
+  if (probe) probe_seen_.store(probe->generation(), std::memory_order_relaxed);
+  probe_ = std::move(probe);
   cursor_ = std::move(start);
   greeting_ = std::move(greeting);
   attached_.store(true, std::memory_order_seq_cst);
@@ -125,6 +129,8 @@ void Subscription::commit_gathered() {
     cursor_.advance(gathered_log_bytes_);
     gathered_log_bytes_ = 0;
     delivered_.store(cursor_.position(), std::memory_order_relaxed);
+    // Two atomic loads and a compare, unless this write delivered the message being timed.
+    if (probe_) probe_->reached(cursor_.position(), probe_seen_);
   }
 }
 

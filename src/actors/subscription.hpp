@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/delivery_probe.hpp"
 #include "actors/doorbell.hpp"
 #include "actors/room_log.hpp"
 
@@ -50,8 +51,9 @@ class Subscription {
   Subscription& operator=(const Subscription&) = delete;
 
   // room: starts delivery at `start`, `greeting` (e.g. the history marker) first. Once; the
-  // room notifies the writer after.
-  void attach(LogCursor start, std::string greeting);
+  // room notifies the writer after. `probe` is the latency probe of the log `start` reads
+  // (shared by its readers; may be null): the writer reports its progress to it.
+  void attach(LogCursor start, std::string greeting, std::shared_ptr<DeliveryProbe> probe);
   // room: wakes the writer if it sleeps; true when that took a real wake-up.
   bool notify() { return bell_->ring(); }
   // room: the log position up to which the writer has written everything out.
@@ -64,6 +66,10 @@ class Subscription {
   void close(Farewell why, std::uint64_t flush_until, std::vector<Reply> rest = {});
   // room: the writer drops this feed's backlog at once, and is interrupted if it is blocked.
   void evict(Farewell why);
+  // room: this reader leaves its log (left, evicted, rejoined): its probe no longer waits for it.
+  void leave_probe() noexcept {
+    if (probe_) probe_->count_off(probe_seen_);
+  }
 
   // writer: something to gather, or a farewell to act on.
   bool has_output() const noexcept;
@@ -96,6 +102,9 @@ class Subscription {
   std::atomic<std::uint64_t> flush_until_{0};
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<Lane*> lane_{nullptr};  // set once by the room, read by the writer
+  // Written by the room before attached_ is set, then read-only.
+  std::shared_ptr<DeliveryProbe> probe_;
+  DeliveryProbe::Seen probe_seen_{0};  // moved on by the writer or, at leave_probe, the room
   std::vector<Reply> rest_;           // written by the room before farewell_, then read-only
   bool after_previous_;
 

@@ -91,8 +91,7 @@ template <typename Read>
 void per_door(Exposition& out, const ServerMetrics& metrics, std::string_view name,
               std::string_view help, std::string_view type, Read read) {
   out.family(name, help, type);
-  for (const DoorCounters& door : metrics.doors())
-    out.sample(name, "door", door.name, read(door));
+  for (const DoorCounters& door : metrics.doors()) out.sample(name, "door", door.name, read(door));
 }
 
 void door_families(Exposition& out, const ServerMetrics& metrics) {
@@ -101,12 +100,12 @@ void door_families(Exposition& out, const ServerMetrics& metrics) {
   per_door(out, metrics, "chatd_connections_accepted_total", "Connections accepted, by door.",
            "counter", [](const DoorCounters& d) { return d.accepted.value(); });
   per_door(out, metrics, "chatd_connections_refused_total",
-           "Connections refused because the server was full (--max-clients), by door.",
-           "counter", [](const DoorCounters& d) { return d.refused_full.value(); });
+           "Connections refused because the server was full (--max-clients), by door.", "counter",
+           [](const DoorCounters& d) { return d.refused_full.value(); });
   per_door(out, metrics, "chatd_received_bytes_total", "Bytes read from clients, by door.",
            "counter", [](const DoorCounters& d) { return d.bytes_in.value(); });
-  per_door(out, metrics, "chatd_sent_bytes_total", "Bytes written to clients, by door.",
-           "counter", [](const DoorCounters& d) { return d.bytes_out.value(); });
+  per_door(out, metrics, "chatd_sent_bytes_total", "Bytes written to clients, by door.", "counter",
+           [](const DoorCounters& d) { return d.bytes_out.value(); });
   per_door(out, metrics, "chatd_idle_timeouts_total",
            "Clients disconnected by the idle timeout or a dead keepalive, by door.", "counter",
            [](const DoorCounters& d) { return d.timed_out.value(); });
@@ -133,8 +132,7 @@ void room_families(Exposition& out, const ServerMetrics& metrics,
              "counter");
   out.sample("chatd_messages_received_total", chat.messages_in.value());
   out.family("chatd_deliveries_total",
-             "Room records handed to members: one per record per member that reads it.",
-             "counter");
+             "Room records handed to members: one per record per member that reads it.", "counter");
   out.sample("chatd_deliveries_total", chat.deliveries.value());
 
   // The server's own reasons for cutting a client off. timed_out repeats the doors' idle
@@ -145,8 +143,7 @@ void room_families(Exposition& out, const ServerMetrics& metrics,
              "Members the server disconnected, by reason: too_slow (a slow consumer), "
              "timed_out (idle timeout or dead keepalive, every door).",
              "counter");
-  out.sample("chatd_evictions_total", "reason", "too_slow",
-             chat.evicted_too_slow.value());
+  out.sample("chatd_evictions_total", "reason", "too_slow", chat.evicted_too_slow.value());
   out.sample("chatd_evictions_total", "reason", "timed_out", timed_out);
 }
 

@@ -49,6 +49,7 @@ class Server {
   const actors::RoomCounters& lobby_counters() const noexcept { return state_->lobby->counters(); }
   std::size_t live_sessions() const noexcept { return state_->sessions.load(); }
   const ServerMetrics& metrics() const noexcept { return *state_->context->metrics; }
+  const actors::RoomDirectory& rooms() const noexcept { return *state_->context->rooms; }
 
  private:
   struct Listener {

@@ -7,7 +7,8 @@
 // things: the server stays up (a fresh client can still chat), the well-behaved clients get
 // exactly their lines, and the server's memory and descriptors stay bounded.
 //
-// Each test starts its own chatd on free loopback ports (line and web; `--threads 2 --quiet`) and stops it
+// Each test starts its own chatd on free loopback ports (line and web; `--threads 4 --quiet`:
+// races need more than one thread, in the sanitizer builds above all) and stops it
 // with SIGTERM by PID at the end, expecting exit status 0 and an empty stderr: in the sanitizer
 // builds that is also where a leak or an error report in the server would show up.
 #pragma once

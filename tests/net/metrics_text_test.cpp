@@ -99,8 +99,9 @@ TEST_F(MetricsText, EveryFamilyHasOneHelpAndOneTypeLineBeforeItsSamples) {
 
 TEST_F(MetricsText, LabelValuesEscapeBackslashQuoteAndNewline) {
   metrics.door("we\"ird\\door\nname").accepted.add(1);
-  EXPECT_NE(render().find("\nchatd_connections_accepted_total{door=\"we\\\"ird\\\\door\\nname\"} 1\n"),
-            std::string::npos);
+  EXPECT_NE(
+      render().find("\nchatd_connections_accepted_total{door=\"we\\\"ird\\\\door\\nname\"} 1\n"),
+      std::string::npos);
 }
 
 TEST_F(MetricsText, RoomsAndMembersComeFromTheDirectory) {

@@ -78,7 +78,7 @@ class ChatFeatures : public ::testing::Test {
  protected:
   std::unique_ptr<TestServer> server;
 
-  void start(const net::ServerOptions& options, unsigned threads = 2) {
+  void start(const net::ServerOptions& options, unsigned threads = 4) {
     server = std::make_unique<TestServer>(threads, options);
   }
   std::unique_ptr<LineClient> connect(int receive_buffer = 0) {

@@ -1,6 +1,7 @@
 // A binary run to completion for a test; see command_output.hpp.
 #include "support/command_output.hpp"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,7 +10,11 @@
 
 namespace chatd::test {
 
-CommandOutput run_to_exit(const std::string& binary, const std::vector<std::string>& args) {
+namespace {
+
+// `input_path` empty: stdin is inherited and stderr is the test's own.
+CommandOutput run(const std::string& binary, const std::vector<std::string>& args,
+                  const std::string& input_path) {
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   std::vector<char*> argv;
@@ -19,6 +24,10 @@ CommandOutput run_to_exit(const std::string& binary, const std::vector<std::stri
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  if (!input_path.empty()) {
+    ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, input_path.c_str(), O_RDONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+  }
   ::posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
   pid_t pid = -1;
   const int spawned =
@@ -41,6 +50,17 @@ CommandOutput run_to_exit(const std::string& binary, const std::vector<std::stri
   if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status))
     result.exit_status = WEXITSTATUS(status);
   return result;
+}
+
+}  // namespace
+
+CommandOutput run_to_exit(const std::string& binary, const std::vector<std::string>& args) {
+  return run(binary, args, {});
+}
+
+CommandOutput run_to_exit_reading(const std::string& binary, const std::vector<std::string>& args,
+                                  const std::string& input_path) {
+  return run(binary, args, input_path);
 }
 
 }  // namespace chatd::test

@@ -1,9 +1,6 @@
 // The tests' WebSocket client; see ws_client.hpp.
 #include "support/ws_client.hpp"
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -54,16 +51,22 @@ void WsClient::send_fragmented(std::string_view text, std::size_t piece) {
 }
 
 std::optional<std::string> WsClient::read_text(std::chrono::milliseconds timeout) {
-  // SO_RCVTIMEO bounds each blocking read; a timed-out read leaves the stream unusable, which is
-  // fine: a test that saw nothing arrive is done with this client.
-  timeval limit{};
-  limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  limit.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(ws_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  // Asynchronous under the hood so the wait is bounded (a blocking Asio read ignores
+  // SO_RCVTIMEO); a read that timed out leaves the stream unusable, which is fine: a test that
+  // saw nothing arrive is done with this client.
   beast::flat_buffer buffer;
-  boost::system::error_code ec;
-  ws_.read(buffer, ec);
-  if (ec) {
+  std::optional<boost::system::error_code> result;
+  ws_.async_read(buffer, [&result](boost::system::error_code ec, std::size_t) { result = ec; });
+  io_.restart();
+  io_.run_for(timeout);
+  if (!result) {
+    boost::system::error_code ignored;
+    ws_.next_layer().cancel(ignored);
+    io_.restart();
+    io_.run();
+    return std::nullopt;
+  }
+  if (*result) {
     note_close();
     return std::nullopt;
   }
@@ -94,21 +97,27 @@ std::optional<boost::json::object> WsClient::read_type(std::string_view type,
 
 bool WsClient::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
+  for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    timeval limit{};
-    limit.tv_sec = static_cast<time_t>(left.count() / 1000);
-    limit.tv_usec = static_cast<suseconds_t>((left.count() % 1000) * 1000 + 1000);
-    ::setsockopt(ws_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    if (left.count() <= 0) return false;
     beast::flat_buffer buffer;
-    boost::system::error_code ec;
-    ws_.read(buffer, ec);
-    if (!ec) continue;
-    note_close();
-    return ec != asio::error::would_block && ec != asio::error::try_again;
+    std::optional<boost::system::error_code> result;
+    ws_.async_read(buffer, [&result](boost::system::error_code ec, std::size_t) { result = ec; });
+    io_.restart();
+    io_.run_for(left);
+    if (!result) {
+      boost::system::error_code ignored;
+      ws_.next_layer().cancel(ignored);
+      io_.restart();
+      io_.run();
+      return false;
+    }
+    if (*result) {
+      note_close();
+      return true;
+    }
   }
-  return false;
 }
 
 void WsClient::note_close() {

@@ -2,6 +2,7 @@
 #include "net/line/line_replies.hpp"
 
 #include "actors/safe_text.hpp"
+#include "net/line/line_parser.hpp"
 
 namespace chatd::net::line {
 
@@ -61,6 +62,10 @@ std::string room_list(const std::vector<actors::RoomSummary>& rooms) {
     separator = ", ";
   }
   return text + "\n";
+}
+
+std::string LineReplies::help() {
+  return std::string(help_text());
 }
 
 std::string_view last_words(EndReason reason) {

@@ -24,4 +24,20 @@ inline constexpr std::string_view slow_down = "! slow down: your lines are being
 // Written after everything else, just before the connection closes; empty for most reasons.
 std::string_view last_words(EndReason reason);
 
+// The line door's answers to commands, for net::perform (conversation.hpp).
+struct LineReplies {
+  static std::string renamed(RenameResult result, std::string_view nickname) {
+    return rename_reply(result, nickname);
+  }
+  static std::string moved(MoveResult result, std::string_view asked, std::string_view current) {
+    return move_reply(result, asked, current);
+  }
+  static std::string rooms(const std::vector<actors::RoomSummary>& list) { return room_list(list); }
+  static std::string help();
+  static std::string unknown_command(std::string_view name) { return line::unknown_command(name); }
+  static std::string malformed_command(std::string_view usage) {
+    return line::malformed_command(usage);
+  }
+};
+
 }  // namespace chatd::net::line

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "net/conversation.hpp"
 #include "net/end_reason.hpp"
 #include "net/line/line_format.hpp"
 #include "net/line/line_framer.hpp"
@@ -22,7 +23,7 @@
 #include "net/line/line_replies.hpp"
 #include "net/participant.hpp"
 #include "net/peer_name.hpp"
-#include "net/token_bucket.hpp"
+#include "net/pacer.hpp"
 #include "net/writer.hpp"
 
 namespace chatd::net::line {
@@ -52,13 +53,12 @@ class LineSession {
         peer_(std::move(peer)),
         me_(id, peer_, line_format(), context, socket_.get_executor()),
         framer_(context->limits.max_line),
-        bucket_(context->limits.rate, context->limits.burst, Clock::now()),
+        pacer_(context->limits, counters),
         counters_(counters),
         guard_(std::move(guard)) {}
   LineSession(const LineSession&) = delete;
   LineSession& operator=(const LineSession&) = delete;
   ~LineSession() {
-    if (told_to_slow_down_) counters_.throttled.sub();
     base::log_line(peer_ + " disconnected (" + end_.for_log() + ")");
   }
 
@@ -83,21 +83,9 @@ class LineSession {
   asio::awaitable<void> relay_last_lines();
   asio::awaitable<bool> wait_for_token();
 
+  // Performs one input; false once the conversation is over.
   asio::awaitable<bool> dispatch(Input input);
-  asio::awaitable<bool> on(actors::SafeLines lines);
-  asio::awaitable<bool> on(Command command);
-  asio::awaitable<bool> on(command::Say say);
-  asio::awaitable<bool> on(command::Me me);
-  asio::awaitable<bool> on(command::Nick nick);
-  asio::awaitable<bool> on(command::Who who);
-  asio::awaitable<bool> on(command::Join join);
-  asio::awaitable<bool> on(command::Rooms rooms);
-  asio::awaitable<bool> on(command::Help help);
-  asio::awaitable<bool> on(command::Quit quit);
-  asio::awaitable<bool> on(UnknownCommand unknown);
-  asio::awaitable<bool> on(MalformedCommand malformed);
-  asio::awaitable<bool> on(LineTooLong);
-  asio::awaitable<bool> tell(std::string text);
+  asio::awaitable<Outcome> perform_input(Input& input);
 
   // After the writer: why it stopped, and the door's last words for this client.
   void writer_ended(std::exception_ptr error, WriterEnd ended);
@@ -107,13 +95,11 @@ class LineSession {
   std::string peer_;
   Participant me_;
   LineFramer framer_;
-  TokenBucket bucket_;
-  bool told_to_slow_down_ = false;  // once per episode: until the bucket is full again
+  Pacer pacer_;
   ConnectionEnd end_;
   Clock::time_point last_heard_ = Clock::now();
   asio::cancellation_signal stop_reading_;
   // Allocated only when needed, so an idle client without them does not carry them.
-  std::unique_ptr<asio::steady_timer> pause_;       // once the client is paced
   std::unique_ptr<asio::steady_timer> idle_timer_;  // with an idle timeout
   DoorCounters& counters_;  // valid while guard_ is held
   SessionGuard guard_;
@@ -195,29 +181,18 @@ asio::awaitable<void> LineSession::end_conversation() {
 }
 
 asio::awaitable<bool> LineSession::wait_for_token() {
-  if (bucket_.has_token(Clock::now())) co_return true;
-  if (!told_to_slow_down_) {
-    told_to_slow_down_ = true;
-    counters_.throttle_episodes.add();
-    counters_.throttled.add();
-    std::string notice(slow_down);
-    co_await tell(std::move(notice));
-  }
-  if (!pause_) pause_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
-  while (!end_.ended() && !bucket_.has_token(Clock::now())) {
-    pause_->expires_after(bucket_.until_token(Clock::now()));
-    auto [ec] =
-        co_await pause_->async_wait(asio::bind_cancellation_slot(stop_reading_.slot(), use_tuple));
-    if (ec) break;
-  }
-  co_return !end_.ended();
+  const bool may_read = co_await pacer_.wait_for_token(&me_, slow_down,
+                                                       socket_.get_executor(),
+                                                       stop_reading_.slot());
+  co_return may_read && !end_.ended();
 }
 
 boost::system::error_code LineSession::read_available(std::vector<Input>& inputs) {
   // A plain function, not a coroutine: the thread's scratch buffer is never held across a
   // suspension, and an idle connection owns no read buffer at all.
   thread_local std::array<char, 64 * 1024> scratch;
-  const bool paced = bucket_.enabled();
+  TokenBucket& bucket = pacer_.bucket();
+  const bool paced = bucket.enabled();
   boost::system::error_code ec;
   // Paced, the reader only peeks: what the budget does not let through stays in the kernel.
   const std::size_t n =
@@ -226,19 +201,16 @@ boost::system::error_code LineSession::read_available(std::vector<Input>& inputs
   if (n == 0) return asio::error::eof;
   const auto now = Clock::now();
   // Lines arriving to a full bucket start a new episode: a notice is due if it runs dry again.
-  if (told_to_slow_down_ && bucket_.full(now)) {
-    told_to_slow_down_ = false;
-    counters_.throttled.sub();
-  }
-  const auto on_frame = [&](FrameKind kind, std::string_view text) {
+  pacer_.heard(now);
+  const auto on_frame = [&inputs, &bucket, now](FrameKind kind, std::string_view text) {
     if (kind == FrameKind::too_long) {
       // Paced like any line: refusing them costs the server a reply each.
-      bucket_.try_take(now);
+      bucket.try_take(now);
       inputs.emplace_back(LineTooLong{});
-      return bucket_.has_token(now);
+      return bucket.has_token(now);
     }
     if (text.empty()) return true;
-    bucket_.try_take(now);
+    bucket.try_take(now);
     std::visit(
         [&inputs](auto&& parsed) {
           if constexpr (std::is_same_v<std::decay_t<decltype(parsed)>, MessageLine>) {
@@ -251,7 +223,7 @@ boost::system::error_code LineSession::read_available(std::vector<Input>& inputs
           }
         },
         parse_line(text));
-    return bucket_.has_token(now);
+    return bucket.has_token(now);
   };
   const std::size_t consumed = framer_.feed(std::span<const char>(scratch.data(), n), on_frame);
   if (paced) socket_.receive(asio::buffer(scratch.data(), consumed), 0, ec);
@@ -271,91 +243,27 @@ asio::awaitable<void> LineSession::relay_last_lines() {
 }
 
 asio::awaitable<bool> LineSession::dispatch(Input input) {
-  return std::visit([this](auto& each) { return on(std::move(each)); }, input);
+  auto performed = perform_input(input);
+  const Outcome outcome = co_await std::move(performed);
+  if (outcome.end) finish(*outcome.end, outcome.detail);
+  co_return outcome.carry_on();
 }
 
-asio::awaitable<bool> LineSession::on(Command command) {
-  return std::visit([this](auto& each) { return on(std::move(each)); }, command);
-}
-
-asio::awaitable<bool> LineSession::on(actors::SafeLines lines) {
-  const bool said = co_await me_.say(std::move(lines));
-  if (!said) finish(EndReason::shutdown);
-  co_return said;
-}
-
-asio::awaitable<bool> LineSession::on(command::Say say) {
-  return on(std::move(say.lines));
-}
-
-asio::awaitable<bool> LineSession::on(command::Me me) {
-  const bool acted = co_await me_.act(std::move(me.text));
-  if (!acted) finish(EndReason::shutdown);
-  co_return acted;
-}
-
-asio::awaitable<bool> LineSession::on(command::Nick nick) {
-  const RenameResult result = co_await me_.rename(nick.name);
-  std::string reply = rename_reply(result, nick.name);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(command::Who) {
-  co_await me_.ask_who();
-  co_return true;
-}
-
-asio::awaitable<bool> LineSession::on(command::Join join) {
-  const MoveResult result = co_await me_.move_to(join.room);
-  if (result == MoveResult::shutting_down) {
-    finish(EndReason::shutdown);
-    co_return false;
-  }
-  const std::string current = me_.room() != nullptr ? me_.room()->name() : std::string();
-  std::string reply = move_reply(result, join.room, current);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(command::Rooms) {
-  std::string reply = room_list(me_.rooms());
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(command::Help) {
-  std::string reply(help_text());
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(command::Quit quit) {
-  finish(EndReason::quit, std::string(quit.reason.view()));
-  co_return false;
-}
-
-asio::awaitable<bool> LineSession::on(UnknownCommand unknown) {
-  std::string reply = unknown_command(unknown.name);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(MalformedCommand malformed) {
-  std::string reply = malformed_command(malformed.usage);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::on(LineTooLong) {
-  std::string reply = line_too_long(limits().max_line);
-  const bool carry_on = co_await tell(std::move(reply));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> LineSession::tell(std::string text) {
-  if (!text.empty()) co_await me_.tell(std::move(text));
-  co_return true;
+asio::awaitable<Outcome> LineSession::perform_input(Input& input) {
+  // Not a coroutine: it only picks one, which takes what it needs by value.
+  Participant* me = &me_;
+  const std::size_t max_line = limits().max_line;
+  return std::visit(
+      [me, max_line](auto& each) -> asio::awaitable<Outcome> {
+        using Each = std::decay_t<decltype(each)>;
+        if constexpr (std::is_same_v<Each, actors::SafeLines>)
+          return conversation::say(me, std::move(each));
+        else if constexpr (std::is_same_v<Each, LineTooLong>)
+          return conversation::tell(me, line_too_long(max_line));
+        else
+          return perform<LineReplies>(me, std::move(each));
+      },
+      input);
 }
 
 void LineSession::writer_ended(std::exception_ptr error, WriterEnd ended) {

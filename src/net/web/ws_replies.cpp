@@ -2,6 +2,7 @@
 #include "net/web/ws_replies.hpp"
 
 #include "net/line/line_parser.hpp"
+#include "net/line/line_replies.hpp"
 #include "net/web/json_format.hpp"
 #include "net/web/ws_frame.hpp"
 
@@ -58,6 +59,24 @@ std::string error_from_line(std::string_view line_reply) {
   if (line_reply.starts_with("! ")) line_reply.remove_prefix(2);
   if (line_reply.ends_with('\n')) line_reply.remove_suffix(1);
   return error(line_reply);
+}
+
+std::string WebReplies::renamed(RenameResult result, std::string_view nickname) {
+  return error_from_line(line::rename_reply(result, nickname));
+}
+
+std::string WebReplies::moved(MoveResult result, std::string_view asked,
+                              std::string_view current) {
+  if (result == MoveResult::moved) return now_in_room(current);
+  return error_from_line(line::move_reply(result, asked, current));
+}
+
+std::string WebReplies::unknown_command(std::string_view name) {
+  return error_from_line(line::unknown_command(name));
+}
+
+std::string WebReplies::malformed_command(std::string_view usage) {
+  return error_from_line(line::malformed_command(usage));
 }
 
 }  // namespace chatd::net::web

@@ -16,10 +16,11 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "net/conversation.hpp"
 #include "net/end_reason.hpp"
 #include "net/line/line_replies.hpp"
 #include "net/participant.hpp"
-#include "net/token_bucket.hpp"
+#include "net/pacer.hpp"
 #include "net/urgent_lane.hpp"
 #include "net/web/control_tap.hpp"
 #include "net/web/json_format.hpp"
@@ -74,13 +75,12 @@ class WsSession {
         me_(id, peer_, json_format(), context, socket.get_executor()),
         urgent_(me_.outbox().bell()),
         ws_(std::move(socket), urgent_),
-        bucket_(context->limits.rate, context->limits.burst, Clock::now()),
+        pacer_(context->limits, counters),
         counters_(counters),
         guard_(std::move(guard)) {}
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
   ~WsSession() {
-    if (told_to_slow_down_) counters_.throttled.sub();
     if (started_) base::log_line(peer_ + " disconnected (" + end_.for_log() + ")");
   }
 
@@ -97,21 +97,9 @@ class WsSession {
   asio::awaitable<bool> read_message(std::vector<FrameInput>& inputs);
   asio::awaitable<bool> wait_for_token();
 
+  // Performs one input; false once the conversation is over.
   asio::awaitable<bool> dispatch(FrameInput input);
-  asio::awaitable<bool> on(actors::SafeLines lines);
-  asio::awaitable<bool> on(Command command);
-  asio::awaitable<bool> on(command::Say say);
-  asio::awaitable<bool> on(command::Me me);
-  asio::awaitable<bool> on(command::Nick nick);
-  asio::awaitable<bool> on(command::Who who);
-  asio::awaitable<bool> on(command::Join join);
-  asio::awaitable<bool> on(command::Rooms rooms);
-  asio::awaitable<bool> on(command::Help help);
-  asio::awaitable<bool> on(command::Quit quit);
-  asio::awaitable<bool> on(line::UnknownCommand unknown);
-  asio::awaitable<bool> on(line::MalformedCommand malformed);
-  asio::awaitable<bool> on(BadInput bad);
-  asio::awaitable<bool> tell(std::string frame);
+  asio::awaitable<Outcome> perform_input(FrameInput& input);
 
   void writer_ended(std::exception_ptr error, WriterEnd ended);
   static asio::awaitable<void> watch_for_idleness(std::shared_ptr<WsSession> self);
@@ -121,13 +109,11 @@ class WsSession {
   UrgentLane urgent_;
   websocket::stream<ControlTap> ws_;
   beast::flat_buffer message_;
-  TokenBucket bucket_;
-  bool told_to_slow_down_ = false;  // once per episode: until the bucket is full again
+  Pacer pacer_;
   bool started_ = false;
   ConnectionEnd end_;
   Clock::time_point last_heard_ = Clock::now();
   asio::cancellation_signal stop_reading_;
-  std::unique_ptr<asio::steady_timer> pause_;       // once the client is paced
   std::unique_ptr<asio::steady_timer> idle_timer_;  // with an idle timeout
   DoorCounters& counters_;                          // valid while guard_ is held
   SessionGuard guard_;
@@ -136,7 +122,6 @@ class WsSession {
 void WsSession::finish(EndReason reason, std::string detail) {
   if (!end_.record(reason, std::move(detail))) return;
   stop_reading_.emit(asio::cancellation_type::all);
-  if (pause_) pause_->cancel();
   if (idle_timer_) idle_timer_->cancel();
 }
 
@@ -149,6 +134,11 @@ asio::awaitable<bool> WsSession::accept(UpgradeRequest request) {
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(beast::http::field::server, "chatd"); }));
   ws_.read_message_max(16 * limits().max_line);
+  // No compression: frames stay ready-made bytes shared by every member, and a compression bomb
+  // is not ours to defuse.
+  websocket::permessage_deflate no_compression;
+  no_compression.server_enable = false;
+  ws_.set_option(no_compression);
   auto [ec] = co_await ws_.async_accept(request, use_tuple);
   if (ec) {
     base::log_line(peer_ + " WebSocket handshake failed: " + ec.message());
@@ -254,122 +244,42 @@ asio::awaitable<bool> WsSession::read_message(std::vector<FrameInput>& inputs) {
     const auto* messages = std::get_if<actors::SafeLines>(&input);
     lines += messages != nullptr ? messages->size() : 1;
   }
-  bucket_.take(static_cast<double>(lines), last_heard_);
+  pacer_.bucket().take(static_cast<double>(lines), last_heard_);
   co_return true;
 }
 
 asio::awaitable<bool> WsSession::wait_for_token() {
-  const auto now = Clock::now();
-  if (told_to_slow_down_ && bucket_.full(now)) {
-    told_to_slow_down_ = false;
-    counters_.throttled.sub();
-  }
-  if (bucket_.has_token(now)) co_return true;
-  if (!told_to_slow_down_) {
-    told_to_slow_down_ = true;
-    counters_.throttle_episodes.add();
-    counters_.throttled.add();
-    std::string frame = notice(line::slow_down.substr(2, line::slow_down.size() - 3));
-    co_await tell(std::move(frame));
-  }
-  if (!pause_) pause_ = std::make_unique<asio::steady_timer>(socket().get_executor());
-  while (!end_.ended() && !bucket_.has_token(Clock::now())) {
-    pause_->expires_after(bucket_.until_token(Clock::now()));
-    auto [ec] =
-        co_await pause_->async_wait(asio::bind_cancellation_slot(stop_reading_.slot(), use_tuple));
-    if (ec) break;
-  }
-  co_return !end_.ended();
+  pacer_.heard(Clock::now());
+  // The same words as the line door's notice, framed once for every client.
+  static const std::string slow_down =
+      notice(line::slow_down.substr(2, line::slow_down.size() - 3));
+  const bool may_read = co_await pacer_.wait_for_token(&me_, slow_down,
+                                                       socket().get_executor(),
+                                                       stop_reading_.slot());
+  co_return may_read && !end_.ended();
 }
 
 asio::awaitable<bool> WsSession::dispatch(FrameInput input) {
-  return std::visit([this](auto& each) { return on(std::move(each)); }, input);
+  auto performed = perform_input(input);
+  const Outcome outcome = co_await std::move(performed);
+  if (outcome.end) finish(*outcome.end, outcome.detail);
+  co_return outcome.carry_on();
 }
 
-asio::awaitable<bool> WsSession::on(Command command) {
-  return std::visit([this](auto& each) { return on(std::move(each)); }, command);
-}
-
-asio::awaitable<bool> WsSession::on(actors::SafeLines lines) {
-  const bool said = co_await me_.say(std::move(lines));
-  if (!said) finish(EndReason::shutdown);
-  co_return said;
-}
-
-asio::awaitable<bool> WsSession::on(command::Say say) {
-  return on(std::move(say.lines));
-}
-
-asio::awaitable<bool> WsSession::on(command::Me me) {
-  const bool acted = co_await me_.act(std::move(me.text));
-  if (!acted) finish(EndReason::shutdown);
-  co_return acted;
-}
-
-asio::awaitable<bool> WsSession::on(command::Nick nick) {
-  const RenameResult result = co_await me_.rename(nick.name);
-  std::string frame = error_from_line(line::rename_reply(result, nick.name));
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(command::Who) {
-  co_await me_.ask_who();
-  co_return true;
-}
-
-asio::awaitable<bool> WsSession::on(command::Join join) {
-  const MoveResult result = co_await me_.move_to(join.room);
-  if (result == MoveResult::shutting_down) {
-    finish(EndReason::shutdown);
-    co_return false;
-  }
-  const std::string current = me_.room() != nullptr ? me_.room()->name() : std::string();
-  std::string frame = result == MoveResult::moved
-                          ? now_in_room(current)
-                          : error_from_line(line::move_reply(result, join.room, current));
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(command::Rooms) {
-  std::string frame = room_list(me_.rooms());
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(command::Help) {
-  std::string frame = help();
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(command::Quit quit) {
-  finish(EndReason::quit, std::string(quit.reason.view()));
-  co_return false;
-}
-
-asio::awaitable<bool> WsSession::on(line::UnknownCommand unknown) {
-  std::string frame = error_from_line(line::unknown_command(unknown.name));
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(line::MalformedCommand malformed) {
-  std::string frame = error_from_line(line::malformed_command(malformed.usage));
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::on(BadInput bad) {
-  std::string frame = error(bad.text);
-  const bool carry_on = co_await tell(std::move(frame));
-  co_return carry_on;
-}
-
-asio::awaitable<bool> WsSession::tell(std::string frame) {
-  if (!frame.empty()) co_await me_.tell(std::move(frame));
-  co_return true;
+asio::awaitable<Outcome> WsSession::perform_input(FrameInput& input) {
+  // Not a coroutine: it only picks one, which takes what it needs by value.
+  Participant* me = &me_;
+  return std::visit(
+      [me](auto& each) -> asio::awaitable<Outcome> {
+        using Each = std::decay_t<decltype(each)>;
+        if constexpr (std::is_same_v<Each, actors::SafeLines>)
+          return conversation::say(me, std::move(each));
+        else if constexpr (std::is_same_v<Each, BadInput>)
+          return conversation::tell(me, error(each.text));
+        else
+          return perform<WebReplies>(me, std::move(each));
+      },
+      input);
 }
 
 void WsSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
@@ -407,6 +317,10 @@ void start_ws_session(tcp::socket socket, UpgradeRequest request, std::string pe
                       actors::MemberId id, std::shared_ptr<const SessionContext> context,
                       DoorCounters& counters, SessionGuard guard) {
   const auto executor = socket.get_executor();
+  // The writer's fast path and the last words write without waiting: a socket that blocked
+  // would stall a whole I/O thread on a client that stopped reading.
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
   auto session = std::make_shared<WsSession>(std::move(socket), std::move(peer), id,
                                              std::move(context), counters, std::move(guard));
   WsSession& connection = *session;

@@ -15,8 +15,10 @@ export class ChatdServer {
   static async start({ webPort = 0, extraArgs = [] } = {}) {
     const binary = process.env.CHATD_BINARY;
     if (!binary) throw new Error('CHATD_BINARY is not set: it must name the chatd binary to test');
+    // Four I/O threads on any machine: the sanitizer builds run this test too, and races need
+    // more than one thread to show.
     const args = ['--host', '127.0.0.1', '--port', '0', '--web', `127.0.0.1:${webPort}`,
-      ...extraArgs];
+      '--threads', '4', ...extraArgs];
     const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const server = new ChatdServer(child, args);
     await server.#waitForPorts();
@@ -72,8 +74,16 @@ export class ChatdServer {
     }
   }
 
-  // Stops this chatd by its PID: SIGTERM, then SIGKILL if it has not exited in time.
+  // Stops this chatd by its PID: SIGTERM, then SIGKILL if it has not exited in time. Throws
+  // when its log holds a sanitizer report: in the ASan and TSan builds that is a failed test.
   async stop() {
+    const outcome = await this.#stopProcess();
+    const report = this.#log.search(/==\d+==ERROR|WARNING: ThreadSanitizer|runtime error:/);
+    if (report >= 0) throw new Error(`chatd reported a problem:\n${this.#log.slice(report, report + 4000)}`);
+    return outcome;
+  }
+
+  async #stopProcess() {
     const gone = this.pid === undefined || this.#child.exitCode !== null ||
       this.#child.signalCode !== null;
     if (gone) return this.#exited;
