@@ -8,7 +8,8 @@ build=build/release
 "$build/benchmarks/chatd_micro_bench" --benchmark_min_time=0.01 >/dev/null
 
 port=$(( 20000 + RANDOM % 10000 ))
-"$build/src/chatd" --port "$port" --threads 2 --quiet --rate 0 --history 0 --notice-limit 0 &
+web_port=$(( port + 1 ))
+"$build/src/chatd" --port "$port" --web "127.0.0.1:$web_port" --threads 2 --quiet --rate 0 --history 0 --notice-limit 0 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do
@@ -20,6 +21,14 @@ done
 "$build/benchmarks/chat-bench" --port "$port" --mode latency --subscribers 5 --publishers 2 \
   --messages 20 --rate 100 --duration-limit 30 >/dev/null
 "$build/benchmarks/chat-bench" --port "$port" --mode idle --connections 50 --threads 2 --duration-limit 30 >/dev/null
+# The web door: a fan-out through WebSocket members, then line and web members in one room, both
+# with the order check (every member saw the publishers' lines in the one order).
+"$build/benchmarks/chat-bench" --port "$port" --web-port "$web_port" --door web --mode fanout \
+  --subscribers 5 --publishers 2 --messages 200 --server-pid "$server" --duration-limit 30 >/dev/null
+"$build/benchmarks/chat-bench" --port "$port" --web-port "$web_port" --door mixed --mode fanout \
+  --subscribers 20 --publishers 4 --messages 500 --duration-limit 30 >/dev/null
+"$build/benchmarks/chat-bench" --port "$port" --web-port "$web_port" --door web --mode idle \
+  --connections 50 --duration-limit 30 >/dev/null
 kill "$server"
 wait "$server" 2>/dev/null || true
 

@@ -125,7 +125,7 @@ void stop_members(Run& run) {
     asio::post(member.strand, [&member] {
       member.closed = true;
       error_code ignored;
-      member.socket.close(ignored);
+      member.connection.socket().close(ignored);
       member.wake.cancel();
     });
   }

@@ -86,15 +86,27 @@ void bind_source_address(tcp::socket& socket, asio::ip::address_v4 source, error
   socket.bind(tcp::endpoint(source, 0), ec);
 }
 
-// Connects one member, giving up at the run's deadline; returns why it failed, if it did.
+// Connects one member to its door (and upgrades a web member's connection), giving up at the
+// run's deadline; returns why it failed, if it did.
 asio::awaitable<std::optional<std::string>> connect_member(Member& member, const Run& run) {
+  Connection& connection = member.connection;
+  tcp::socket& socket = connection.socket();
+  const bool web = connection.door() == Door::web;
   error_code ec;
-  member.socket.open(tcp::v4(), ec);
-  if (!ec && member.source) bind_source_address(member.socket, *member.source, ec);
-  if (!ec && run.workload.idle) loadgen::enable_receive_timestamps(member.socket, ec);
+  socket.open(tcp::v4(), ec);
+  if (!ec && member.source) bind_source_address(socket, *member.source, ec);
+  // Kernel receive times need our own recvmsg: not there when Beast reads the socket.
+  const bool beast_reads = web && run.workload.web_reader == WebReader::beast;
+  if (!ec && run.workload.idle && !beast_reads) loadgen::enable_receive_timestamps(socket, ec);
   if (ec) co_return "socket: " + ec.message();
-  const auto failure = co_await loadgen::connect_before(member.socket, run.server, run.deadline);
-  if (failure) co_return "connect: " + *failure;
+  const auto server = run.endpoint_for(connection.door());
+  const auto failure = co_await loadgen::connect_before(socket, server, run.deadline);
+  if (failure) {
+    co_return "connect to the " + std::string(door_name(connection.door())) + " door: " + *failure;
+  }
+  std::string host = server.address().to_string() + ":" + std::to_string(server.port());
+  const auto refused = co_await connection.open(std::move(host));
+  if (refused) co_return *refused;
   co_return std::nullopt;
 }
 
@@ -109,7 +121,7 @@ asio::awaitable<void> connect_worker(std::shared_ptr<ConnectQueue> queue, Run& r
       queue->fail(*failure);
       break;
     }
-    asio::co_spawn(member.strand, receive_lines(member, run),
+    asio::co_spawn(member.strand, receive(member, run),
                    loadgen::log_escaped_exception("chat-bench", "reader"));
   }
   if (queue->workers_left.fetch_sub(1) == 1) queue->done_ns.store(loadgen::now_ns());

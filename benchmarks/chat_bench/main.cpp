@@ -1,17 +1,21 @@
 // chat-bench: a load generator for chatd and for the Go tutorial server it replaces. A black-box
 // client: it links no chatd code.
 //
-// Every client is a room member: it reads every relayed line `<ip:port>:<text>` and parses the
-// text as a stamp `p<publisher> s<sequence> t<send ns> xxx...`; other lines are ignored.
+// Every client is a room member: it reads every relayed line `<ip:port>:<text>` (line door) or
+// `{"type":"message",...,"from":"<ip:port>","text":"<text>"}` frame (web door, --door web or
+// mixed) and parses the text as a stamp `p<publisher> s<sequence> t<send ns> xxx...`; other
+// records are ignored.
 //   fanout   P publishers send M stamped lines each, as fast as a window of W unechoed lines
 //            allows; S subscribers and the publishers receive everything. Measures throughput.
 //   latency  the same, paced at --rate lines/s per publisher. Measures delivery latency.
 //   idle     N silent members and one announcer that sends a single line. Measures what opening
 //            the connections costs, server memory per connection, and when the one broadcast
 //            reaches each member (read by us, and queued by the kernel).
-// Members are spread over --threads io_contexts, one thread each. Prints one JSON line on stdout
-// and a summary on stderr. Exit status: 0 the run completed without loss, 1 connection failure /
-// timeout / stall / loss / reordering, 2 bad flags.
+// Members are spread over --threads io_contexts, one thread each. With --door web or mixed (or
+// --check-order) every member also digests the sequence of lines it received, and all must
+// agree. Prints one JSON line on stdout and a summary on stderr. Exit status: 0 the run completed
+// without loss, 1 connection failure / timeout / stall / loss / reordering / differing orders,
+// 2 bad flags.
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
@@ -48,7 +52,8 @@ int run_benchmark(const Options& options) {
   const auto limit = loadgen::to_duration(options.duration_limit_s);
   loadgen::IoPool pool(options.threads);
   // Declared after the pool so that its sockets are destroyed first.
-  Run run{options, workload, options.server.endpoint(), began + limit, {}, {}, {}};
+  const boost::asio::ip::tcp::endpoint web_server(options.server.host, options.web_port);
+  Run run{options, workload, options.server.endpoint(), web_server, began + limit, {}, {}, {}};
   create_members(run, pool);
   const auto conductor = asio::make_strand(pool.context(0));
   asio::co_spawn(conductor, conduct(run, pool), [&run, &pool](std::exception_ptr error) {

@@ -20,6 +20,10 @@ po::options_description describe_flags() {
   // clang-format off
   flags.add_options()
     ("mode", po::value<std::string>()->default_value("fanout"), "fanout | latency | idle")
+    ("door", po::value<std::string>()->default_value("line"), "line: every member on --port (line protocol); web: every member on --web-port (WebSocket at /ws); mixed: alternately one and the other, in the same room")
+    ("web-port", po::value<long long>()->default_value(8080), "the server's web door (chatd --web), used by --door web and mixed")
+    ("web-frames", po::value<std::string>()->default_value("line"), "web publishers: line = a text frame per line, the bare line; say = a frame per line, {\"type\":\"say\",\"text\":...} as the chat page sends; window = as many bare lines per frame as chatd takes (4 KiB + 512)")
+    ("web-reader", po::value<std::string>()->default_value("frames"), "web members: frames = split frames out of 64 KiB socket reads (as lines are read); beast = Beast's websocket::stream::async_read, a frame per completion")
     ("subscribers", po::value<long long>()->default_value(100), "fanout/latency: members that only receive")
     ("publishers", po::value<long long>()->default_value(10), "fanout/latency: members that send and receive")
     ("messages", po::value<long long>(), "fanout/latency: lines per publisher (default 20000; latency: 1000)")
@@ -27,6 +31,7 @@ po::options_description describe_flags() {
     ("rate", po::value<double>(), "lines/s per publisher, 0 = as fast as the window allows (default 0; latency: 100)")
     ("window", po::value<long long>()->default_value(64), "most lines a publisher has sent but not yet seen echoed")
     ("duration-limit", po::value<double>()->default_value(120), "hard stop for the whole run, seconds")
+    ("check-order", po::bool_switch(), "check that every member received the publishers' lines in one order (always on for --door web and mixed; a server that relays from several threads, like the Go tutorial, need not keep one order)")
     ("connections", po::value<long long>()->default_value(1000), "idle: number of idle members")
     ("threads", po::value<long long>()->default_value(1), "client threads, each with an io_context and a share of the connections");
   // clang-format on
@@ -46,10 +51,35 @@ Mode mode_from(const std::string& text) {
   throw UsageError("--mode must be fanout, latency or idle, got '" + text + "'");
 }
 
+Doors doors_from(const std::string& text) {
+  if (text == "line") return Doors::line;
+  if (text == "web") return Doors::web;
+  if (text == "mixed") return Doors::mixed;
+  throw UsageError("--door must be line, web or mixed, got '" + text + "'");
+}
+
+WebFrames web_frames_from(const std::string& text) {
+  if (text == "line") return WebFrames::line;
+  if (text == "say") return WebFrames::say;
+  if (text == "window") return WebFrames::window;
+  throw UsageError("--web-frames must be line, say or window, got '" + text + "'");
+}
+
+WebReader web_reader_from(const std::string& text) {
+  if (text == "frames") return WebReader::frames;
+  if (text == "beast") return WebReader::beast;
+  throw UsageError("--web-reader must be frames or beast, got '" + text + "'");
+}
+
 Options options_from(const po::variables_map& flags) {
   Options options;
   options.server = loadgen::server_flags(flags);
+  options.web_port =
+      static_cast<std::uint16_t>(flag_in_range<long long>(flags, "web-port", 1, 65535));
   options.mode = mode_from(flags["mode"].as<std::string>());
+  options.doors = doors_from(flags["door"].as<std::string>());
+  options.web_frames = web_frames_from(flags["web-frames"].as<std::string>());
+  options.web_reader = web_reader_from(flags["web-reader"].as<std::string>());
   const bool latency = options.mode == Mode::latency;
   options.subscribers = size_flag(flags, "subscribers", 0, 100000);
   options.publishers = size_flag(flags, "publishers", 1, 10000);
@@ -63,6 +93,7 @@ Options options_from(const po::variables_map& flags) {
   options.duration_limit_s = flag_in_range<double>(flags, "duration-limit", 0.1, 86400);
   options.connections = size_flag(flags, "connections", 1, 1000000);
   options.threads = static_cast<unsigned>(flag_in_range<long long>(flags, "threads", 1, 64));
+  options.check_order = flags["check-order"].as<bool>();
   return options;
 }
 
@@ -76,6 +107,22 @@ std::string_view mode_name(Mode mode) {
       return "latency";
     case Mode::idle:
       return "idle";
+  }
+  return "?";
+}
+
+std::string_view door_name(Door door) {
+  return door == Door::web ? "web" : "line";
+}
+
+std::string_view doors_name(Doors doors) {
+  switch (doors) {
+    case Doors::line:
+      return "line";
+    case Doors::web:
+      return "web";
+    case Doors::mixed:
+      return "mixed";
   }
   return "?";
 }

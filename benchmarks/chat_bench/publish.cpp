@@ -46,6 +46,18 @@ std::uint64_t lines_to_send_now(const Member& member, const Workload& workload) 
   return std::min(workload.window - in_flight(member), workload.messages - member.sent);
 }
 
+// Writes `lines` in the member's door's framing, in one write, then any pong the reader owes.
+asio::awaitable<boost::system::error_code> write_lines(Member& member, const std::string& lines,
+                                                       std::string& framed) {
+  const std::string& wire = member.connection.wire_bytes(lines, framed);
+  member.writing = true;
+  auto [ec, written] = co_await asio::async_write(member.connection.socket(), asio::buffer(wire),
+                                                  asio::as_tuple(asio::use_awaitable));
+  member.writing = false;
+  if (!ec) send_owed_pongs(member);
+  co_return ec;
+}
+
 bool warming_up(const Member& member) {
   return !member.warmup_over && !member.start_requested && !member.closed;
 }
@@ -55,13 +67,13 @@ bool warming_up(const Member& member) {
 asio::awaitable<bool> repeat_warmup_until_started(Member& member, Run& run) {
   std::string line;
   append_warmup_line(line, *member.publisher);
+  std::string framed;
   const auto attempts =
       static_cast<std::uint64_t>(run.options.duration_limit_s /
                                  std::chrono::duration<double>(kWarmupInterval).count()) +
       2;
   for (std::uint64_t attempt = 0; attempt < attempts && warming_up(member); ++attempt) {
-    auto [ec, written] = co_await asio::async_write(member.socket, asio::buffer(line),
-                                                    asio::as_tuple(asio::use_awaitable));
+    const auto ec = co_await write_lines(member, line, framed);
     if (ec) {
       note_connection_lost(member, "write: " + ec.message());
       co_return false;
@@ -82,6 +94,8 @@ asio::awaitable<void> send_stamped_lines(Member& member, Run& run) {
   const Workload& workload = run.workload;
   std::string batch;
   batch.reserve((workload.rate > 0 ? 1 : workload.window) * (workload.bytes + 1));
+  std::string framed;  // the web door's frames of the batch
+  framed.reserve(batch.capacity() * 2);
   while (member.sent < workload.messages && !member.closed) {
     if (in_flight(member) >= workload.window) {
       co_await wait_for_window(member);
@@ -102,8 +116,7 @@ asio::awaitable<void> send_stamped_lines(Member& member, Run& run) {
       append_stamp_line(batch, stamp, workload.bytes);
     }
     member.sent += count;  // before the write: echoes may arrive while it is in progress
-    auto [ec, written] = co_await asio::async_write(member.socket, asio::buffer(batch),
-                                                    asio::as_tuple(asio::use_awaitable));
+    const auto ec = co_await write_lines(member, batch, framed);
     if (ec) {
       note_connection_lost(member, "write: " + ec.message());
       co_return;

@@ -13,7 +13,18 @@ namespace {
 
 void print_workload(std::ostream& out, const Run& run) {
   const Workload& workload = run.workload;
-  out << "chat-bench " << mode_name(run.options.mode) << " against " << run.server << ": ";
+  out << "chat-bench " << mode_name(run.options.mode) << " against ";
+  switch (workload.doors) {
+    case Doors::line:
+      out << run.server << " (line door): ";
+      break;
+    case Doors::web:
+      out << run.web_server << " (web door): ";
+      break;
+    case Doors::mixed:
+      out << run.server << " (line door) and " << run.web_server << " (web door), alternating: ";
+      break;
+  }
   if (workload.idle) {
     out << workload.subscribers << " idle members and 1 announcer sending one " << workload.bytes
         << " B line; " << run.options.threads << " client thread(s)\n";
@@ -47,6 +58,29 @@ void print_latency(std::ostream& out, std::string_view what,
       << optional_text(quantile_us(histogram, 1.0), 0, " us") << '\n';
 }
 
+// Mixed runs: what each door's members received.
+void print_doors(std::ostream& out, const Totals& totals) {
+  for (const Door door : {Door::line, Door::web}) {
+    const DoorTotals& each = totals_of(totals, door);
+    out << "  " << door_name(door) << " door: " << each.members << " members, " << each.deliveries
+        << " deliveries, latency p50 " << optional_text(quantile_us(each.latency, 0.5), 0, " us")
+        << ", p99 " << optional_text(quantile_us(each.latency, 0.99), 0, " us") << '\n';
+  }
+}
+
+std::string_view order_result(const Run& run, const Totals& totals) {
+  if (!run.workload.check_order) return "unchecked";
+  return totals.order_difference ? "differs" : "identical";
+}
+
+void print_order(std::ostream& out, const Run& run, const Totals& totals) {
+  if (!run.workload.check_order) return;
+  if (totals.order_difference)
+    out << "  order: differs: " << *totals.order_difference << '\n';
+  else
+    out << "  order: identical at " << run.members.size() << " members\n";
+}
+
 void print_server(std::ostream& out, const Run& run, const Figures& figures) {
   out << "  server pid " << *run.options.server.pid << ": "
       << optional_text(figures.server_cpu_s, 3, " CPU-s") << " ("
@@ -56,7 +90,7 @@ void print_server(std::ostream& out, const Run& run, const Figures& figures) {
   if (run.workload.idle) {
     out << ", " << optional_text(figures.rss_per_conn_kb, 2, " kB per connection");
   }
-  out << '\n';
+  out << "; chat-bench itself " << optional_text(figures.client_cpu_s, 3, " CPU-s") << '\n';
 }
 
 }  // namespace
@@ -69,7 +103,10 @@ std::string json_report(const Run& run, const Totals& totals, const Figures& fig
     return idle ? value : std::nullopt;
   };
   loadgen::JsonLine json;
+  const DoorTotals& line = totals_of(totals, Door::line);
+  const DoorTotals& web = totals_of(totals, Door::web);
   json.text("mode", mode_name(run.options.mode))
+      .text("door", doors_name(workload.doors))
       .text("status", verdict.status)
       .count("subscribers", workload.subscribers)
       .count("publishers", workload.publishers)
@@ -92,6 +129,16 @@ std::string json_report(const Run& run, const Totals& totals, const Figures& fig
       .number("max_us", quantile_us(totals.latency, 1.0), 0)
       .number("server_cpu_s", figures.server_cpu_s, 3)
       .number("server_cpu_s_per_million", figures.server_cpu_s_per_million, 4)
+      .number("client_cpu_s", figures.client_cpu_s, 3)
+      .text("order", order_result(run, totals))
+      .count("line_members", line.members)
+      .count("web_members", web.members)
+      .count("line_deliveries", line.deliveries)
+      .count("web_deliveries", web.deliveries)
+      .number("line_p50_us", quantile_us(line.latency, 0.50), 0)
+      .number("line_p99_us", quantile_us(line.latency, 0.99), 0)
+      .number("web_p50_us", quantile_us(web.latency, 0.50), 0)
+      .number("web_p99_us", quantile_us(web.latency, 0.99), 0)
       .number("server_rss_kb", figures.server_rss_kb, 0)
       .number("server_hwm_kb", figures.server_hwm_kb, 0)
       .number("rss_per_conn_kb", figures.rss_per_conn_kb, 2)
@@ -125,6 +172,8 @@ void print_summary(std::ostream& out, const Run& run, const Totals& totals, cons
   } else {
     print_latency(out, "latency", totals.latency);
   }
+  if (run.workload.doors == Doors::mixed) print_doors(out, totals);
+  print_order(out, run, totals);
   if (run.options.server.pid) print_server(out, run, figures);
   out << "  result: " << verdict.status << ": " << verdict.detail << '\n';
 }

@@ -8,6 +8,13 @@ namespace chatd::chat_bench {
 namespace {
 
 void add_member(Totals& totals, const Member& member, const Workload& workload) {
+  DoorTotals& door = totals_of(totals, member.connection.door());
+  ++door.members;
+  door.deliveries += member.deliveries;
+  if (member.latency)
+    door.latency.merge(*member.latency);
+  else if (member.deliveries > 0)
+    door.latency.record(member.last_latency_us);
   totals.deliveries += member.deliveries;
   totals.lost += member.lost;
   for (const auto next : member.next_sequence)
@@ -59,6 +66,15 @@ void compute_connect_figures(const Run& run, Figures& figures) {
 Totals add_up(const Run& run) {
   Totals totals;
   for (const auto& member : run.members) add_member(totals, *member, run.workload);
+  if (run.workload.check_order) {
+    std::vector<OrderWitness> witnesses;
+    witnesses.reserve(run.members.size());
+    for (std::size_t index = 0; index < run.members.size(); ++index) {
+      const Member& member = *run.members[index];
+      witnesses.push_back(OrderWitness{index, door_name(member.connection.door()), &*member.order});
+    }
+    totals.order_difference = compare_orders(witnesses);
+  }
   return totals;
 }
 
@@ -87,6 +103,7 @@ Verdict judge(const Run& run, const Totals& totals) {
   }
   if (totals.reordered > 0)
     return {"reordered", std::to_string(totals.reordered) + " lines arrived out of order"};
+  if (totals.order_difference) return {"order_differs", *totals.order_difference};
   return {"ok", "every member received every line"};
 }
 
@@ -99,6 +116,8 @@ Figures compute_figures(const Run& run, const Totals& totals) {
   const auto deliveries = static_cast<double>(totals.deliveries);
   if (figures.elapsed_s > 0) figures.deliveries_per_s = deliveries / figures.elapsed_s;
   figures.server_cpu_s = difference(timeline.after_run.cpu_s, timeline.after_warmup.cpu_s);
+  figures.client_cpu_s =
+      difference(timeline.after_run.client_cpu_s, timeline.after_warmup.client_cpu_s);
   if (figures.server_cpu_s && totals.deliveries > 0) {
     figures.server_cpu_s_per_million = *figures.server_cpu_s / deliveries * 1e6;
   }

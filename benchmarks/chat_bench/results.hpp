@@ -2,6 +2,7 @@
 // report prints. Main thread only, after the io_contexts have stopped.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,13 @@
 #include "loadgen/latency_histogram.hpp"
 
 namespace chatd::chat_bench {
+
+// What the members of one door received.
+struct DoorTotals {
+  std::size_t members = 0;
+  std::uint64_t deliveries = 0;
+  loadgen::LatencyHistogram latency;  // all members, idle ones' one line included
+};
 
 struct Totals {
   std::uint64_t deliveries = 0;
@@ -23,7 +31,17 @@ struct Totals {
   // when it was read, and when the kernel queued it on the member's socket.
   loadgen::LatencyHistogram arrival;
   loadgen::LatencyHistogram kernel_arrival;
+  std::array<DoorTotals, 2> doors;  // indexed by Door
+  // With workload.check_order: which members received different sequences, if any did.
+  std::optional<std::string> order_difference;
 };
+
+inline DoorTotals& totals_of(Totals& totals, Door door) {
+  return totals.doors[static_cast<std::size_t>(door)];
+}
+inline const DoorTotals& totals_of(const Totals& totals, Door door) {
+  return totals.doors[static_cast<std::size_t>(door)];
+}
 
 Totals add_up(const Run& run);
 
@@ -40,6 +58,7 @@ struct Figures {
   std::optional<double> deliveries_per_s;
   std::optional<double> server_cpu_s;
   std::optional<double> server_cpu_s_per_million;
+  std::optional<double> client_cpu_s;  // this process, over the same span as server_cpu_s
   std::optional<double> server_rss_kb;
   std::optional<double> server_hwm_kb;
   std::optional<double> rss_per_conn_kb;

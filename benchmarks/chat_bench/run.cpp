@@ -1,6 +1,8 @@
 // The run's shape and members; see run.hpp.
 #include "chat_bench/run.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "loadgen/proc_stats.hpp"
@@ -28,6 +30,10 @@ std::optional<asio::ip::address_v4> source_address_for(const Workload& workload,
 
 Workload workload_for(const Options& options) {
   Workload workload;
+  workload.doors = options.doors;
+  workload.web_frames = options.web_frames;
+  workload.web_reader = options.web_reader;
+  workload.check_order = options.check_order || options.doors != Doors::line;
   workload.bytes = options.bytes;
   workload.read_buffer_bytes = kReadBufferBytes;
   if (options.mode == Mode::idle) {
@@ -57,24 +63,42 @@ Clock::duration quiet_period(const Workload& workload) {
                                    std::chrono::duration_cast<Clock::duration>(intervals));
 }
 
-Member::Member(asio::io_context& ioc, const Workload& workload,
+Door door_of(const Workload& workload, std::size_t index) {
+  switch (workload.doors) {
+    case Doors::line:
+      return Door::line;
+    case Doors::web:
+      return Door::web;
+    case Doors::mixed:
+      return index % 2 == 0 ? Door::line : Door::web;
+  }
+  return Door::line;
+}
+
+Member::Member(asio::io_context& ioc, const Workload& workload, Door door,
                std::optional<std::uint64_t> publisher_index,
                std::optional<asio::ip::address_v4> source_address)
     : strand(asio::make_strand(ioc)),
-      socket(strand),
+      connection(strand, door, workload.web_frames),
       wake(strand),
       publisher(publisher_index),
       source(source_address),
       next_sequence(workload.publishers, 0),
       warmup_seen(workload.publishers, false) {
   if (!workload.idle) latency = std::make_unique<loadgen::LatencyHistogram>();
+  if (workload.check_order) order.emplace(workload.publishers);
 }
 
 ServerSample sample_server(std::optional<int> pid) {
-  if (!pid) return {};
+  ServerSample sample;
+  sample.client_cpu_s = loadgen::read_cpu_seconds(static_cast<int>(::getpid()));
+  if (!pid) return sample;
   const auto status = loadgen::read_status(*pid);
-  return ServerSample{loadgen::read_cpu_seconds(*pid), loadgen::read_thread_cpu_ns(*pid),
-                      status.rss_kb, status.hwm_kb};
+  sample.cpu_s = loadgen::read_cpu_seconds(*pid);
+  sample.thread_cpu_ns = loadgen::read_thread_cpu_ns(*pid);
+  sample.rss_kb = status.rss_kb;
+  sample.hwm_kb = status.hwm_kb;
+  return sample;
 }
 
 void create_members(Run& run, loadgen::IoPool& pool) {
@@ -83,7 +107,8 @@ void create_members(Run& run, loadgen::IoPool& pool) {
   for (std::size_t index = 0; index < workload.members(); ++index) {
     std::optional<std::uint64_t> publisher;
     if (index >= workload.subscribers) publisher = index - workload.subscribers;
-    run.members.push_back(std::make_unique<Member>(pool.context(index), workload, publisher,
+    run.members.push_back(std::make_unique<Member>(pool.context(index), workload,
+                                                   door_of(workload, index), publisher,
                                                    source_address_for(workload, index)));
   }
 }

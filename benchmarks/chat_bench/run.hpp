@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "chat_bench/connection.hpp"
 #include "chat_bench/options.hpp"
+#include "chat_bench/received_order.hpp"
 #include "loadgen/io_pool.hpp"
 #include "loadgen/latency_histogram.hpp"
 #include "loadgen/timing.hpp"
@@ -37,6 +39,10 @@ struct Workload {
   bool idle = false;
   std::size_t read_buffer_bytes = 0;
   bool spread_source_addresses = false;
+  Doors doors = Doors::line;
+  WebFrames web_frames = WebFrames::line;
+  WebReader web_reader = WebReader::frames;
+  bool check_order = false;  // every member digests what it received; all must agree
 
   std::size_t members() const { return subscribers + publishers; }
   std::uint64_t expected_deliveries() const { return members() * publishers * messages; }
@@ -56,17 +62,18 @@ struct Progress {
   std::atomic<std::uint64_t> finished_ns{0};  // when the last member finished
 };
 
-using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+// Member `index`'s door: --door's, or for mixed, line for even indices and web for odd ones.
+Door door_of(const Workload& workload, std::size_t index);
 
 // One client connection. All fields except the atomic are touched only on the member's strand,
 // or by the main thread once the io_contexts have stopped.
 struct Member {
-  Member(boost::asio::io_context& ioc, const Workload& workload,
+  Member(boost::asio::io_context& ioc, const Workload& workload, Door door,
          std::optional<std::uint64_t> publisher_index,
          std::optional<boost::asio::ip::address_v4> source_address);
 
   Strand strand;
-  boost::asio::ip::tcp::socket socket;
+  Connection connection;
   boost::asio::steady_timer wake;  // the publisher loop sleeps on it: start, window opened, stop
   std::optional<std::uint64_t> publisher;
   std::optional<boost::asio::ip::address_v4> source;
@@ -86,6 +93,12 @@ struct Member {
   std::uint64_t last_latency_us = 0;
   std::optional<std::uint64_t> last_kernel_latency_us;  // idle: send to the kernel's receive
   std::atomic<bool> own_warmup_echoed{false};
+  std::optional<ReceivedOrder> order;  // with workload.check_order
+
+  // Web door: a publisher's batch write may be in progress when a ping comes in; the answer
+  // waits in owed_pongs until the write is done, so that frames never interleave.
+  bool writing = false;
+  std::string owed_pongs;
 
   // Publishing
   std::uint64_t sent = 0;
@@ -102,6 +115,7 @@ struct ServerSample {
   std::optional<std::uint64_t> thread_cpu_ns;
   std::optional<std::uint64_t> rss_kb;
   std::optional<std::uint64_t> hwm_kb;
+  std::optional<double> client_cpu_s;  // ours at the same moment: whether we kept up
 };
 
 ServerSample sample_server(std::optional<int> pid);
@@ -125,13 +139,17 @@ struct Timeline {
 struct Run {
   Options options;
   Workload workload;
-  boost::asio::ip::tcp::endpoint server;
+  boost::asio::ip::tcp::endpoint server;      // the line door
+  boost::asio::ip::tcp::endpoint web_server;  // the web door
   Clock::time_point deadline;
   Progress progress;
   std::vector<std::unique_ptr<Member>> members;  // subscribers first, then publishers
   Timeline timeline;
 
   Member& publisher(std::size_t index) { return *members[workload.subscribers + index]; }
+  const boost::asio::ip::tcp::endpoint& endpoint_for(Door door) const {
+    return door == Door::web ? web_server : server;
+  }
 };
 
 // Member i runs on the pool's context i (round robin), on a strand of its own.
