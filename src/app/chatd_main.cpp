@@ -32,8 +32,10 @@ namespace {
 // Sessions flush for at most 2 s each; this leaves them that, plus a margin.
 constexpr auto drain_deadline = std::chrono::milliseconds(2500);
 
-asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Server& server) {
-  asio::signal_set signals(io, SIGINT, SIGTERM);
+// `signals` is registered before the server says it listens: a SIGTERM that follows that line at
+// once must find the handler, not the default action.
+asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Server& server,
+                                          asio::signal_set& signals) {
   auto [ec, signal] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
   if (ec) co_return;
   chatd::base::log_line(std::string("shutting down (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -88,9 +90,11 @@ int main(int argc, char** argv) {
               << e.door_name << " door)\n";
     return 1;
   }
-  server->start();
   // On a strand: its `||` must not race with itself across the pool's threads.
-  asio::co_spawn(asio::make_strand(io), shut_down_on_signal(io, *server), asio::detached);
+  const auto signal_strand = asio::make_strand(io);
+  asio::signal_set signals(signal_strand, SIGINT, SIGTERM);
+  server->start();
+  asio::co_spawn(signal_strand, shut_down_on_signal(io, *server, signals), asio::detached);
   // "127.0.0.1:9999 (line), 127.0.0.1:8080 (web)": tests read the ports from this line.
   std::string listening;
   const auto endpoints = server->local_endpoints();
