@@ -1,4 +1,12 @@
-// ControlTap: the stream Beast's websocket::stream runs on. Reads go straight to the socket.
+// ControlTap: the stream Beast's websocket::stream runs on.
+//
+// Reads pass through a buffer of the tap's own, and Beast is handed at most the rest of the frame
+// it is reading: a frame that follows never hides in Beast's own read buffer, where nobody can
+// see it. So the session knows exactly when more messages have arrived (`has_input`) and takes
+// them into the same batch — one room event for a client's burst, as the line door makes one per
+// read. Only frame lengths are looked at here (RFC 6455 §5.2); Beast checks everything else.
+// The buffer exists only while bytes wait in it: an idle member holds none.
+//
 // Writes — after the handshake, only Beast's own control frames: pongs, keepalive pings, the
 // close frame — are handed to the connection's UrgentLane and reported done at once; the
 // connection's one writer sends them between two of its writes. Data frames never pass through
@@ -9,12 +17,16 @@
 #pragma once
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/compose.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 
 #include "net/urgent_lane.hpp"
@@ -38,9 +50,49 @@ class ControlTap {
   // Whether Beast has written a close frame (answering the client's, or failing the connection).
   bool close_captured() const noexcept { return close_captured_; }
 
+  // Bytes read from the socket that Beast has not taken yet: the start of further frames.
+  bool has_input() const noexcept { return begin_ < end_; }
+
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    return socket_.async_read_some(buffers, std::forward<Token>(token));
+    namespace asio = boost::asio;
+    enum class Step { start, reading, handing_over };
+    return asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+        [this, buffers, step = Step::start, given = std::size_t{0}](
+            auto& self, boost::system::error_code ec = {}, std::size_t read = 0) mutable {
+          switch (step) {
+            case Step::handing_over:
+              self.complete({}, given);
+              return;
+            case Step::reading:
+              if (ec) {
+                if (!has_input()) release();
+                self.complete(ec, 0);
+                return;
+              }
+              end_ += read;
+              break;
+            case Step::start:
+              break;
+          }
+          const std::size_t ready = deliverable();
+          if (ready == 0) {
+            // Nothing for Beast yet (or only part of a frame header): read more.
+            step = Step::reading;
+            make_room();
+            socket_.async_read_some(asio::buffer(bytes_.get() + end_, capacity - end_),
+                                    std::move(self));
+            return;
+          }
+          given = asio::buffer_copy(buffers, asio::buffer(bytes_.get() + begin_, ready));
+          begin_ += given;
+          frame_left_ -= given;
+          if (!has_input()) release();
+          // Not from inside the initiating function: the completion is posted.
+          step = Step::handing_over;
+          asio::post(socket_.get_executor(), std::move(self));
+        },
+        token, socket_);
   }
 
   template <class ConstBuffers, class Token>
@@ -63,8 +115,49 @@ class ControlTap {
   }
 
  private:
+  static constexpr std::size_t capacity = 16 * 1024;
+
+  // How many waiting bytes Beast may take now: the rest of the frame it is in. At a frame's
+  // start that needs the frame's header, all of it; until it has arrived, nothing.
+  std::size_t deliverable() {
+    if (frame_left_ == 0) {
+      const auto* at = reinterpret_cast<const unsigned char*>(bytes_.get() + begin_);
+      const std::size_t have = end_ - begin_;
+      if (have < 2) return 0;
+      const unsigned length = at[1] & 0x7F;
+      const std::size_t extended = length == 126 ? 2 : length == 127 ? 8 : 0;
+      const std::size_t header = 2 + extended + ((at[1] & 0x80) != 0 ? 4 : 0);
+      if (have < header) return 0;
+      std::uint64_t payload = length;
+      if (extended > 0) {
+        payload = 0;
+        for (std::size_t i = 0; i < extended; ++i) payload = payload << 8 | at[2 + i];
+      }
+      // A length beyond any message Beast accepts only needs to be larger than what is here.
+      frame_left_ = header + std::min<std::uint64_t>(payload, std::uint64_t{1} << 40);
+    }
+    return static_cast<std::size_t>(std::min<std::uint64_t>(frame_left_, end_ - begin_));
+  }
+  // Space at the end of the buffer for a socket read, allocating it if needed.
+  void make_room() {
+    if (!bytes_) bytes_ = std::make_unique<char[]>(capacity);
+    if (begin_ > 0) {
+      std::copy(bytes_.get() + begin_, bytes_.get() + end_, bytes_.get());
+      end_ -= begin_;
+      begin_ = 0;
+    }
+  }
+  void release() {
+    bytes_.reset();
+    begin_ = end_ = 0;
+  }
+
   boost::asio::ip::tcp::socket socket_;
   UrgentLane& urgent_;
+  std::unique_ptr<char[]> bytes_;  // [begin_, end_) read from the socket, not yet given to Beast
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::uint64_t frame_left_ = 0;  // bytes of the current frame Beast has not taken yet
   bool capturing_ = false;
   bool close_captured_ = false;
 };

@@ -98,7 +98,9 @@ class WsSession {
   // Reads one message into `inputs`; false when the conversation is over.
   asio::awaitable<bool> read_message(std::vector<FrameInput>& inputs);
   asio::awaitable<bool> wait_for_token();
+  // Whether the next message has started to arrive: in the tap's buffer or the kernel's.
   bool more_has_arrived() {
+    if (ws_.next_layer().has_input()) return true;
     boost::system::error_code ec;
     return socket().available(ec) > 0 && !ec;
   }
