@@ -2,6 +2,7 @@
 #include "support/ws_client.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/json/parse.hpp>
@@ -39,6 +40,10 @@ void WsClient::send(std::string_view text) {
 void WsClient::send_binary(std::string_view bytes) {
   ws_.binary(true);
   ws_.write(asio::buffer(bytes));
+}
+
+void WsClient::send_raw(std::string_view bytes) {
+  asio::write(ws_.next_layer(), asio::buffer(bytes));
 }
 
 void WsClient::send_fragmented(std::string_view text, std::size_t piece) {

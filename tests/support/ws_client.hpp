@@ -31,6 +31,8 @@ class WsClient {
 
   void send(std::string_view text);
   void send_binary(std::string_view bytes);
+  // Writes `bytes` to the socket as they are (hand-made frames), bypassing Beast's writer.
+  void send_raw(std::string_view bytes);
   // Sends `text` as a message in frames of `piece` bytes (continuation frames).
   void send_fragmented(std::string_view text, std::size_t piece);
 

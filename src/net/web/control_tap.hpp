@@ -53,6 +53,23 @@ class ControlTap {
   // Bytes read from the socket that Beast has not taken yet: the start of further frames.
   bool has_input() const noexcept { return begin_ < end_; }
 
+  // Whether a whole message waits here — complete frames up to a final data frame — so that
+  // reading it cannot wait on the client. Takes what the kernel holds first, without waiting
+  // (the socket is non-blocking). Call between messages only.
+  bool has_message() {
+    take_what_arrived();
+    std::size_t at = begin_;
+    while (end_ - at >= 2) {
+      const auto* frame = reinterpret_cast<const unsigned char*>(bytes_.get() + at);
+      const auto [header, payload] = frame_lengths(frame, end_ - at);
+      if (header == 0 || payload > end_ - at - header) return false;
+      const bool final_data_frame = (frame[0] & 0x80) != 0 && (frame[0] & 0x08) == 0;
+      if (final_data_frame) return true;
+      at += header + static_cast<std::size_t>(payload);
+    }
+    return false;
+  }
+
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     namespace asio = boost::asio;
@@ -117,26 +134,48 @@ class ControlTap {
  private:
   static constexpr std::size_t capacity = 16 * 1024;
 
+  struct FrameLengths {
+    std::size_t header;  // 0: the header has not all arrived
+    std::uint64_t payload;
+  };
+  // The lengths a frame header starting at `frame` (with `have` bytes there) announces.
+  static FrameLengths frame_lengths(const unsigned char* frame, std::size_t have) {
+    if (have < 2) return {0, 0};
+    const unsigned length = frame[1] & 0x7F;
+    const std::size_t extended = length == 126 ? 2 : length == 127 ? 8 : 0;
+    const std::size_t header = 2 + extended + ((frame[1] & 0x80) != 0 ? 4 : 0);
+    if (have < header) return {0, 0};
+    std::uint64_t payload = length;
+    if (extended > 0) {
+      payload = 0;
+      for (std::size_t i = 0; i < extended; ++i) payload = payload << 8 | frame[2 + i];
+    }
+    // A length beyond any message Beast accepts only needs to be larger than what is here.
+    return {header, std::min<std::uint64_t>(payload, std::uint64_t{1} << 40)};
+  }
+
   // How many waiting bytes Beast may take now: the rest of the frame it is in. At a frame's
   // start that needs the frame's header, all of it; until it has arrived, nothing.
   std::size_t deliverable() {
     if (frame_left_ == 0) {
-      const auto* at = reinterpret_cast<const unsigned char*>(bytes_.get() + begin_);
-      const std::size_t have = end_ - begin_;
-      if (have < 2) return 0;
-      const unsigned length = at[1] & 0x7F;
-      const std::size_t extended = length == 126 ? 2 : length == 127 ? 8 : 0;
-      const std::size_t header = 2 + extended + ((at[1] & 0x80) != 0 ? 4 : 0);
-      if (have < header) return 0;
-      std::uint64_t payload = length;
-      if (extended > 0) {
-        payload = 0;
-        for (std::size_t i = 0; i < extended; ++i) payload = payload << 8 | at[2 + i];
-      }
-      // A length beyond any message Beast accepts only needs to be larger than what is here.
-      frame_left_ = header + std::min<std::uint64_t>(payload, std::uint64_t{1} << 40);
+      const auto [header, payload] = frame_lengths(
+          reinterpret_cast<const unsigned char*>(bytes_.get() + begin_), end_ - begin_);
+      if (header == 0) return 0;
+      frame_left_ = header + payload;
     }
     return static_cast<std::size_t>(std::min<std::uint64_t>(frame_left_, end_ - begin_));
+  }
+
+  // What the kernel already holds, appended without waiting.
+  void take_what_arrived() {
+    boost::system::error_code ec;
+    if (socket_.available(ec) == 0 || ec) return;
+    make_room();
+    if (end_ == capacity) return;
+    const std::size_t read =
+        socket_.read_some(boost::asio::buffer(bytes_.get() + end_, capacity - end_), ec);
+    if (!ec) end_ += read;
+    if (!has_input()) release();
   }
   // Space at the end of the buffer for a socket read, allocating it if needed.
   void make_room() {

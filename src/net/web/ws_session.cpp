@@ -98,12 +98,8 @@ class WsSession {
   // Reads one message into `inputs`; false when the conversation is over.
   asio::awaitable<bool> read_message(std::vector<FrameInput>& inputs);
   asio::awaitable<bool> wait_for_token();
-  // Whether the next message has started to arrive: in the tap's buffer or the kernel's.
-  bool more_has_arrived() {
-    if (ws_.next_layer().has_input()) return true;
-    boost::system::error_code ec;
-    return socket().available(ec) > 0 && !ec;
-  }
+  // Whether a whole next message is already here, so reading it cannot wait on the client.
+  bool more_has_arrived() { return ws_.next_layer().has_message(); }
 
   // Performs one input; false once the conversation is over.
   asio::awaitable<bool> dispatch(FrameInput input);
@@ -205,8 +201,8 @@ asio::awaitable<void> WsSession::run(std::shared_ptr<WsSession> self, UpgradeReq
     bool read = co_await read_message(inputs);
     // Messages that have arrived already join this batch: consecutive messages become one room
     // event, as every line one read brings in does for the line door, instead of one event (and
-    // one wake-up of every writer in the room) per message. Only while the kernel holds bytes
-    // (so the next read is unlikely to wait) and the client is within its budget.
+    // one wake-up of every writer in the room) per message. Only whole messages (so the next
+    // read cannot wait, holding this batch back) and only within the client's budget.
     for (std::size_t batched = 1; read && batched < max_batch && more_has_arrived() &&
                                   pacer_.bucket().has_token(Clock::now());
          ++batched)

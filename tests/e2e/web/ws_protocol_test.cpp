@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "support/chat_features.hpp"
 #include "support/ws_client.hpp"
@@ -244,6 +246,36 @@ TEST_F(WebSocketDoor, FragmentedFramesMakeOneMessage) {
   wait_for_members(2);
   ws->send_fragmented(R"({"type":"say","text":"put together from pieces"})", 7);
   EXPECT_EQ(next(*terminal), ws->name() + ":put together from pieces");
+}
+
+// A client text frame made by hand: FIN, text, masked with the key 0 (so the payload is as is).
+std::string client_frame(std::string_view payload) {
+  std::string frame = "\x81";
+  frame += static_cast<char>(0x80 | payload.size());  // payloads under 126 bytes only
+  frame += std::string(4, '\0');
+  frame += payload;
+  return frame;
+}
+
+TEST_F(WebSocketDoor, FramesArePutTogetherHoweverTheBytesArriveAndABurstIsRelayedWhole) {
+  start(plain_options());
+  auto ws = member();
+  auto terminal = connect();
+  wait_for_members(2);
+  // One frame a byte at a time: its header arrives in pieces.
+  for (const char byte : client_frame("trickled")) {
+    ws->send_raw(std::string(1, byte));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(next(*terminal), ws->name() + ":trickled");
+  // Forty frames in one write, the last one cut in two: all of them, in order, once.
+  std::string burst;
+  for (int i = 0; i < 40; ++i) burst += client_frame("b" + std::to_string(i));
+  const std::string last = client_frame("the last one");
+  ws->send_raw(burst + last.substr(0, 3));
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(next(*terminal), ws->name() + ":b" + std::to_string(i));
+  ws->send_raw(last.substr(3));
+  EXPECT_EQ(next(*terminal), ws->name() + ":the last one");
 }
 
 TEST_F(WebSocketDoor, AMessageAboveTheHardCapClosesWith1009) {
