@@ -19,6 +19,8 @@ enum class LeaveReason : std::uint8_t {
   moved,      // the member went to another room; detail: that room's name
   too_slow,   // evicted: it fell further behind than the outbox bound
   timed_out,  // idle for longer than the idle timeout
+  shutdown,   // its node is shutting down (announced on the other nodes of a cluster)
+  node_lost,  // its node stopped answering the cluster (killed, cut off)
 };
 
 namespace record {
@@ -45,6 +47,11 @@ struct Renamed {
   std::string_view to;
 };
 
+// A word from this server to every member here (the state of the link to other nodes).
+struct Notice {
+  std::string_view text;
+};
+
 // For one member only, in its place in that member's stream.
 struct HistoryMarker {
   std::size_t messages;  // how many recent messages follow
@@ -57,6 +64,7 @@ struct Members {
 }  // namespace record
 
 using Record = std::variant<record::Message, record::Action, record::Joined, record::Left,
-                            record::Renamed, record::HistoryMarker, record::Members>;
+                            record::Renamed, record::Notice, record::HistoryMarker,
+                            record::Members>;
 
 }  // namespace chatd::actors

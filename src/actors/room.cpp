@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
 #include <utility>
@@ -23,6 +24,9 @@ constexpr std::size_t max_batch = 256;
 // /who names at most this many members, so the reply stays one reasonable line.
 constexpr std::size_t max_names_listed = 1000;
 
+// How long a room new to this node waits for the cluster's history before its first event.
+constexpr auto bootstrap_timeout = std::chrono::seconds(1);
+
 bool is_spoken(const Record& record) {
   return std::holds_alternative<record::Message>(record) ||
          std::holds_alternative<record::Action>(record);
@@ -30,11 +34,15 @@ bool is_spoken(const Record& record) {
 }  // namespace
 
 Room::Room(asio::any_io_executor executor, RoomLimits limits, std::string name,
-           std::shared_ptr<ChatCounters> chat)
+           std::shared_ptr<ChatCounters> chat, std::shared_ptr<RoomRelay> relay)
     : name_(std::move(name)),
       limits_(limits),
-      inbox_(std::move(executor), limits.inbox_capacity),
-      chat_(chat ? std::move(chat) : std::make_shared<ChatCounters>()) {}
+      inbox_(executor, limits.inbox_capacity),
+      chat_(chat ? std::move(chat) : std::make_shared<ChatCounters>()),
+      relay_(std::move(relay)),
+      bootstrap_wait_(std::move(executor), bootstrap_timeout) {
+  if (relay_) proposal_.start(relay_->origin(), next_seq_);
+}
 
 asio::awaitable<bool> Room::send(RoomEvent event) {
   auto [ec] =
@@ -45,16 +53,11 @@ asio::awaitable<bool> Room::send(RoomEvent event) {
 asio::awaitable<void> Room::run() {
   std::exception_ptr failure;
   try {
-    while (!stopping_) {
-      auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
-      if (ec) break;
-      handle(std::move(first));
-      for (std::size_t handled = 1; handled < max_batch && !stopping_; ++handled) {
-        const bool got = inbox_.try_receive(
-            [this](boost::system::error_code, RoomEvent event) { handle(std::move(event)); });
-        if (!got) break;
-      }
-      deliver();
+    if (relay_) {
+      using namespace asio::experimental::awaitable_operators;
+      co_await (take_events() && follow_cluster());
+    } else {
+      co_await take_events();
     }
   } catch (...) {
     // A bug, reported by whoever spawned the room; its members must still be let go.
@@ -62,6 +65,41 @@ asio::awaitable<void> Room::run() {
   }
   close_every_feed();
   if (failure) std::rethrow_exception(failure);
+}
+
+asio::awaitable<void> Room::take_events() {
+  if (relay_ && !bootstrapped_) {
+    co_await bootstrap_wait_.async_wait(asio::as_tuple(asio::use_awaitable));
+    bootstrapped_ = true;
+  }
+  while (!stopping_) {
+    // The relay's queue is full: take no new events (their senders wait) until it has room.
+    while (!send_unsent()) co_await relay_->wait_for_space();
+    auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    handle(std::move(first));
+    for (std::size_t handled = 1; handled < max_batch && !stopping_; ++handled) {
+      const bool got = inbox_.try_receive(
+          [this](boost::system::error_code, RoomEvent event) { handle(std::move(event)); });
+      if (!got) break;
+    }
+    deliver();
+  }
+  if (relay_) {
+    // The members' last leaves go to the other nodes if the queue takes them now.
+    if (!send_unsent())
+      base::log_line("room " + name_ + ": " + std::to_string(unsent_.size()) +
+                     " batches not sent to the cluster at shutdown (its queue is full)");
+    relay_->close_room_side();
+  }
+}
+
+asio::awaitable<void> Room::follow_cluster() {
+  while (co_await relay_->wait_for_deliveries()) {
+    RoomRelay::Delivery delivery;
+    while (relay_->take_delivery(delivery)) std::visit([this](const auto& d) { on(d); }, delivery);
+    deliver();
+  }
 }
 
 void Room::close_every_feed() {
@@ -103,7 +141,12 @@ void Room::on(Join& join) {
       Member{
           join.id, std::move(join.name), std::move(join.feed), &log, log.readers.size() - 1, {}});
   counters_.members.store(members_.size());
-  announce(record::Joined{it->second.name});
+  if (proposing()) {
+    proposal_.joined(join.id, it->second.name);
+    proposal_presence_ = true;
+  } else {
+    announce(record::Joined{it->second.name});
+  }
 }
 
 void Room::on(Leave& leave) {
@@ -111,8 +154,13 @@ void Room::on(Leave& leave) {
   if (it == members_.end()) return;  // already evicted
   Member& member = it->second;
   let_go(member, Farewell::left);
-  // Announced while still counted, so a room at the notice limit announces leaves like joins.
-  announce(record::Left{member.name, leave.reason, leave.detail});
+  if (proposing()) {
+    proposal_.left(leave.id, member.name, leave.reason, leave.detail);
+    proposal_presence_ = true;
+  } else {
+    // Announced while still counted, so a room at the notice limit announces leaves like joins.
+    announce(record::Left{member.name, leave.reason, leave.detail});
+  }
   remove(it);
 }
 
@@ -120,23 +168,34 @@ void Room::on(Say& say) {
   const auto it = members_.find(say.id);
   if (it == members_.end()) return;  // evicted while its last lines were in flight
   const std::string_view from = it->second.name;
-  for (std::size_t i = 0; i < say.lines.size(); ++i) apply(record::Message{from, say.lines[i]});
-  counters_.messages.fetch_add(say.lines.size(), std::memory_order_relaxed);
+  for (std::size_t i = 0; i < say.lines.size(); ++i) {
+    if (proposing())
+      proposal_.message(from, say.lines[i]);
+    else
+      apply(record::Message{from, say.lines[i]});
+  }
   chat_->messages_in.add(say.lines.size());
 }
 
 void Room::on(Act& act) {
   const auto it = members_.find(act.id);
   if (it == members_.end()) return;
-  apply(record::Action{it->second.name, act.text.view()});
-  counters_.messages.fetch_add(1, std::memory_order_relaxed);
+  if (proposing())
+    proposal_.action(it->second.name, act.text.view());
+  else
+    apply(record::Action{it->second.name, act.text.view()});
   chat_->messages_in.add(1);
 }
 
 void Room::on(Rename& rename) {
   const auto it = members_.find(rename.id);
   if (it == members_.end()) return;
-  apply(record::Renamed{it->second.name, rename.name});
+  if (proposing()) {
+    proposal_.renamed(rename.id, it->second.name, rename.name);
+    proposal_presence_ = true;
+  } else {
+    apply(record::Renamed{it->second.name, rename.name});
+  }
   it->second.name = std::move(rename.name);
 }
 
@@ -144,8 +203,12 @@ void Room::on(Who& who) {
   const auto it = members_.find(who.id);
   if (it == members_.end()) return;
   std::vector<std::string_view> names;
-  names.reserve(members_.size());
-  for (const auto& [id, member] : members_) names.push_back(member.name);
+  if (who.names) {
+    names.assign(who.names->begin(), who.names->end());
+  } else {
+    names.reserve(members_.size());
+    for (const auto& [id, member] : members_) names.push_back(member.name);
+  }
   std::sort(names.begin(), names.end());
   const std::size_t listed = std::min(names.size(), max_names_listed);
   tell(it->second, record::Members{names.size(), std::span(names).first(listed)});
@@ -159,10 +222,79 @@ void Room::on(Tell& told) {
 
 void Room::on(Stop&) {
   stopping_ = true;
+  // The other nodes see this node's members leave now, not when they are missed.
+  if (!proposing()) return;
+  for (const auto& [id, member] : members_)
+    proposal_.left(id, member.name, LeaveReason::shutdown, {});
+  proposal_presence_ = true;
+}
+
+void Room::on(const RoomRelay::Sequenced& sequenced) {
+  if (sequenced.history) {
+    if (!bootstrapped_) apply_history(*sequenced.batch);
+    return;
+  }
+  BatchReader reader(*sequenced.batch);
+  const auto origin = reader.origin();
+  if (!origin) {
+    base::log_line("room " + name_ + ": skipped a cluster batch without a header");
+    return;
+  }
+  const bool own = origin->origin == relay_->origin();
+  if (own) {
+    // Delivered in the order proposed: everything up to this one has been delivered too.
+    while (!unechoed_.empty() && unechoed_.front().first <= origin->seq) unechoed_.pop_front();
+    if (origin->seq <= applied_own_through_) return;
+  }
+  apply_batch(*sequenced.batch, own);
+}
+
+void Room::on(const RoomRelay::Linked& linked) {
+  bootstrapped_ = true;
+  bootstrap_wait_.cancel();
+  linked_ = true;
+  if (members_.empty()) return;
+  switch (linked.change) {
+    case RoomRelay::LinkChange::first:
+      apply(record::Notice{"link to other nodes is up"});
+      break;
+    case RoomRelay::LinkChange::back:
+      apply(record::Notice{"link to other nodes is back"});
+      break;
+    case RoomRelay::LinkChange::store_lost:
+      apply(record::Notice{
+          "link to other nodes is back, but the cluster's store had lost its data: messages "
+          "said on other nodes while it was down may have been missed"});
+      break;
+  }
+  // Whatever the store still knows of them, it knows them again now (a member it knew already
+  // is not announced again).
+  rejoin_everyone();
+}
+
+void Room::on(const RoomRelay::Unlinked& unlinked) {
+  bootstrapped_ = true;
+  bootstrap_wait_.cancel();
+  const bool was_linked = std::exchange(linked_, false);
+  // What this node's members said that has not come back is theirs to see: applied here now,
+  // and not again if the store delivers it after all.
+  std::size_t records = 0;
+  for (const auto& [seq, batch] : unechoed_) {
+    records += apply_batch(*batch, true);
+    applied_own_through_ = seq;
+  }
+  unechoed_.clear();
+  unsent_.clear();
+  if (!was_linked || members_.empty()) return;
+  std::string text = "link to other nodes lost: " + unlinked.why + "; chat here goes on";
+  if (records > 0)
+    text += " (the last " + std::to_string(records) + " records here may not have reached them)";
+  apply(record::Notice{text});
 }
 
 void Room::apply(const Record& record) {
   const bool spoken = is_spoken(record);
+  if (spoken) counters_.messages.fetch_add(1, std::memory_order_relaxed);
   for (const auto& log : logs_) {
     if (!render(log->format, record, scratch_)) continue;
     if (spoken && limits_.history > 0) {
@@ -274,6 +406,63 @@ void Room::deliver() {
     publish(laggards);
   }
   if (deliveries_pending_ > 0) chat_->deliveries.add(std::exchange(deliveries_pending_, 0));
+  flush_proposal();
+}
+
+void Room::flush_proposal() {
+  if (proposal_.records() == 0) return;
+  const std::uint64_t seq = next_seq_++;
+  auto batch = std::make_shared<const std::string>(proposal_.take());
+  unechoed_.emplace_back(seq, batch);
+  unsent_.push_back(RoomRelay::Proposal{std::move(batch), std::exchange(proposal_presence_, false)});
+  proposal_.start(relay_->origin(), next_seq_);
+  send_unsent();
+}
+
+bool Room::send_unsent() {
+  while (!unsent_.empty()) {
+    if (!relay_->propose(unsent_.front())) return false;
+    unsent_.pop_front();
+  }
+  return true;
+}
+
+void Room::rejoin_everyone() {
+  flush_proposal();
+  for (const auto& [id, member] : members_) proposal_.joined(id, member.name, true);
+  if (proposal_.records() == 0) return;
+  const std::uint64_t seq = next_seq_++;
+  auto batch = std::make_shared<const std::string>(proposal_.take());
+  unechoed_.emplace_back(seq, batch);
+  unsent_.push_back(RoomRelay::Proposal{std::move(batch), true, true});
+  proposal_.start(relay_->origin(), next_seq_);
+  send_unsent();
+}
+
+std::size_t Room::apply_batch(std::string_view batch, bool own) {
+  BatchReader reader(batch);
+  reader.origin();
+  std::size_t records = 0;
+  while (const auto next = reader.next()) {
+    ++records;
+    // A member re-registering after a lost link is news to the other nodes only.
+    if (next->rejoin && own) continue;
+    if (std::holds_alternative<record::Joined>(next->record) ||
+        std::holds_alternative<record::Left>(next->record))
+      announce(next->record);
+    else
+      apply(next->record);
+  }
+  if (reader.malformed()) base::log_line("room " + name_ + ": skipped a malformed cluster record");
+  return records;
+}
+
+void Room::apply_history(std::string_view batch) {
+  BatchReader reader(batch);
+  reader.origin();
+  while (const auto next = reader.next()) {
+    if (is_spoken(next->record)) remember_spoken(next->record);
+  }
 }
 
 void Room::publish(std::vector<MemberId>& laggards) {
@@ -297,7 +486,12 @@ void Room::publish(std::vector<MemberId>& laggards) {
 void Room::evict_slow_consumer(MemberId id) {
   const auto it = members_.find(id);
   it->second.feed->evict(Farewell::too_slow);
-  announce(record::Left{it->second.name, LeaveReason::too_slow, {}});
+  if (proposing()) {
+    proposal_.left(id, it->second.name, LeaveReason::too_slow, {});
+    proposal_presence_ = true;
+  } else {
+    announce(record::Left{it->second.name, LeaveReason::too_slow, {}});
+  }
   remove(it);
   counters_.evicted_slow.fetch_add(1, std::memory_order_relaxed);
   chat_->evicted_too_slow.add(1);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstddef>
@@ -20,11 +21,13 @@
 #include <vector>
 
 #include "actors/chat_counters.hpp"
+#include "actors/cluster_batch.hpp"
 #include "actors/delivery_probe.hpp"
 #include "actors/member_id.hpp"
 #include "actors/record.hpp"
 #include "actors/room_event.hpp"
 #include "actors/room_log.hpp"
+#include "actors/room_relay.hpp"
 #include "actors/subscription.hpp"
 #include "actors/wire_format.hpp"
 
@@ -59,9 +62,10 @@ class Room {
  public:
   // `executor` should be a strand (or a one-thread io_context): run() is the only code that
   // touches membership, but Asio needs to know where to resume it. The room adds to `chat`
-  // (shared by every room of a server); null: it keeps counters of its own.
+  // (shared by every room of a server); null: it keeps counters of its own. With a `relay`
+  // the room is one of a cluster's: its order is the one the relay delivers (room_relay.hpp).
   Room(boost::asio::any_io_executor executor, RoomLimits limits, std::string name = "lobby",
-       std::shared_ptr<ChatCounters> chat = nullptr);
+       std::shared_ptr<ChatCounters> chat = nullptr, std::shared_ptr<RoomRelay> relay = nullptr);
 
   // any: sends `event`, waiting while the inbox is full. Returns false once the room has stopped.
   boost::asio::awaitable<bool> send(RoomEvent event);
@@ -78,6 +82,10 @@ class Room {
   boost::asio::awaitable<void> run();
 
  private:
+  // The two coroutines of a room in a cluster, on the room's strand: one takes its members'
+  // events, the other applies what the cluster sequenced.
+  boost::asio::awaitable<void> take_events();
+  boost::asio::awaitable<void> follow_cluster();
   // The room's log in one wire format, kept while members read it: a record is rendered once
   // per format in use, never once per member.
   struct FormatLog {
@@ -120,7 +128,21 @@ class Room {
   void on(Who& who);
   void on(Tell& tell);
   void on(Stop& stop);
+  void on(const RoomRelay::Sequenced& sequenced);
+  void on(const RoomRelay::Linked& linked);
+  void on(const RoomRelay::Unlinked& unlinked);
 
+  // In a cluster, while linked: records of this node's members become a proposal, applied when
+  // the cluster delivers it back; otherwise they are applied at once.
+  bool proposing() const noexcept { return relay_ && linked_; }
+  // Applies the records of a batch (`own`: this instance wrote it).
+  // Returns how many records it held.
+  std::size_t apply_batch(std::string_view batch, bool own);
+  void apply_history(std::string_view batch);
+  // Hands the records gathered since the last flush to the relay, as one batch.
+  void flush_proposal();
+  bool send_unsent();
+  void rejoin_everyone();
   // The apply path: every record of room traffic enters the room's order here.
   void apply(const Record& record);
   // A record for one member alone, rendered in its format, in its place in its stream.
@@ -164,6 +186,23 @@ class Room {
   bool stopping_ = false;
   RoomCounters counters_;
   std::shared_ptr<ChatCounters> chat_;
+
+  // In a cluster (relay_ set):
+  std::shared_ptr<RoomRelay> relay_;
+  bool linked_ = false;
+  // The first Linked or Unlinked has arrived (or the wait for it timed out): history that
+  // arrives later is not replayed. Until then events wait, so the first newcomer gets history.
+  bool bootstrapped_ = false;
+  boost::asio::steady_timer bootstrap_wait_;
+  BatchWriter proposal_;
+  bool proposal_presence_ = false;
+  std::uint64_t next_seq_ = 1;
+  // Own batches not yet delivered back, oldest first: applied here if the link is lost.
+  std::deque<std::pair<std::uint64_t, RoomRelay::Batch>> unechoed_;
+  std::deque<RoomRelay::Proposal> unsent_;  // made while the relay's queue was full
+  // Own batches up to this number were applied here when the link was lost; if the store
+  // delivers them after all, they are not applied twice.
+  std::uint64_t applied_own_through_ = 0;
 };
 
 }  // namespace chatd::actors

@@ -4,8 +4,10 @@
 
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "actors/member_id.hpp"
 #include "actors/record.hpp"
@@ -50,9 +52,11 @@ struct Rename {
   std::string name;
 };
 
-// A member asks who is in the room; the answer goes to it alone.
+// A member asks who is in the room; the answer goes to it alone. In a cluster the asker's
+// participant has fetched every node's members already: `names`, in no particular order.
 struct Who {
   MemberId id;
+  std::optional<std::vector<std::string>> names;
 };
 
 // Bytes for one member alone, already rendered by its door (an error, a help text), to keep

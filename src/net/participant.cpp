@@ -67,7 +67,7 @@ asio::awaitable<RenameResult> Participant::rename(std::string nickname) {
 
 asio::awaitable<void> Participant::ask_who() {
   if (rooms_.empty()) co_return;
-  RoomEvent who = actors::Who{id_};
+  RoomEvent who = actors::Who{id_, {}};
   co_await rooms_.back().room->send(std::move(who));
 }
 

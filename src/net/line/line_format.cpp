@@ -25,6 +25,10 @@ std::string_view leave_text(LeaveReason reason, std::string_view detail) {
       return "too slow";
     case LeaveReason::timed_out:
       return "timed out";
+    case LeaveReason::shutdown:
+      return "server shutting down";
+    case LeaveReason::node_lost:
+      return "node lost";
   }
   return "closed";
 }
@@ -44,6 +48,7 @@ struct Renderer {
   void operator()(const record::Renamed& r) const {
     append(out, {"* ", r.from, " is now known as ", r.to, "\n"});
   }
+  void operator()(const record::Notice& n) const { append(out, {"* ", n.text, "\n"}); }
   void operator()(const record::HistoryMarker& h) const {
     append(out, {"* last ", std::to_string(h.messages),
                  h.messages == 1 ? " message:\n" : " messages:\n"});

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <initializer_list>
 
+#include "actors/cluster_batch.hpp"
 #include "net/web/ws_frame.hpp"
 
 namespace chatd::net::web {
@@ -11,22 +12,6 @@ namespace chatd::net::web {
 namespace {
 
 using namespace actors;
-
-std::string_view reason_name(LeaveReason reason) {
-  switch (reason) {
-    case LeaveReason::closed:
-      return "closed";
-    case LeaveReason::quit:
-      return "quit";
-    case LeaveReason::moved:
-      return "moved";
-    case LeaveReason::too_slow:
-      return "too_slow";
-    case LeaveReason::timed_out:
-      return "timed_out";
-  }
-  return "closed";
-}
 
 // Builds one object's JSON, then frames it.
 class Object {
@@ -87,12 +72,15 @@ struct Renderer {
   void operator()(const record::Left& l) const {
     Object("left", room)
         .text("who", l.who)
-        .text("reason", reason_name(l.reason))
+        .text("reason", leave_reason_name(l.reason))
         .text("detail", l.detail)
         .frame_into(out);
   }
   void operator()(const record::Renamed& r) const {
     Object("renamed", room).text("from", r.from).text("to", r.to).frame_into(out);
+  }
+  void operator()(const record::Notice& n) const {
+    Object("notice", room).text("text", n.text).frame_into(out);
   }
   void operator()(const record::HistoryMarker& h) const {
     Object("history", room).number("count", h.messages).frame_into(out);
