@@ -14,11 +14,12 @@ namespace asio = boost::asio;
 
 RoomDirectory::RoomDirectory(asio::io_context::executor_type pool, RoomLimits limits,
                              std::function<void()> on_room_finished,
-                             std::shared_ptr<ChatCounters> counters)
+                             std::shared_ptr<ChatCounters> counters, RelayFactory relays)
     : pool_(pool),
       limits_(limits),
       on_room_finished_(std::move(on_room_finished)),
-      counters_(counters ? std::move(counters) : std::make_shared<ChatCounters>()) {}
+      counters_(counters ? std::move(counters) : std::make_shared<ChatCounters>()),
+      relays_(std::move(relays)) {}
 
 std::shared_ptr<Room> RoomDirectory::enter(std::string_view name) {
   std::lock_guard lock(mutex_);
@@ -71,7 +72,8 @@ void RoomDirectory::stop() {
 
 std::shared_ptr<Room> RoomDirectory::start_room(std::string name) {
   const auto strand = asio::make_strand(pool_);
-  auto room = std::make_shared<Room>(strand, limits_, std::move(name), counters_);
+  auto relay = relays_ ? relays_(name, strand) : nullptr;
+  auto room = std::make_shared<Room>(strand, limits_, std::move(name), counters_, std::move(relay));
   running_.fetch_add(1);
   asio::co_spawn(
       strand, [room]() -> asio::awaitable<void> { co_await room->run(); },

@@ -31,11 +31,16 @@ class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
  public:
   static constexpr std::string_view lobby = "lobby";
 
+  // A room's relay to the cluster, made as the room starts on its strand (room_relay.hpp).
+  using RelayFactory = std::function<std::shared_ptr<RoomRelay>(
+      const std::string& room, boost::asio::any_io_executor room_executor)>;
+
   // `on_room_finished` runs (on the room's strand) each time a room actor ends. Every room adds
-  // to `counters` (null: the directory makes its own), so totals outlive the rooms.
+  // to `counters` (null: the directory makes its own), so totals outlive the rooms. With
+  // `relays`, every room is one of a cluster's.
   RoomDirectory(boost::asio::io_context::executor_type pool, RoomLimits limits,
                 std::function<void()> on_room_finished,
-                std::shared_ptr<ChatCounters> counters = nullptr);
+                std::shared_ptr<ChatCounters> counters = nullptr, RelayFactory relays = nullptr);
 
   // The room called `name` (ignoring ASCII case), created if needed; the caller counts as one of
   // its members until exit(). Null once stop() was called.
@@ -65,6 +70,7 @@ class RoomDirectory : public std::enable_shared_from_this<RoomDirectory> {
   RoomLimits limits_;
   std::function<void()> on_room_finished_;
   std::shared_ptr<ChatCounters> counters_;
+  RelayFactory relays_;
   std::atomic<std::size_t> running_{0};
 
   mutable std::mutex mutex_;

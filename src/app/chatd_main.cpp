@@ -1,6 +1,7 @@
 // chatd: the chat server. Parses flags, runs the server on --threads threads, and shuts down
 // gracefully on SIGINT/SIGTERM (a second signal, or the drain deadline, forces the exit).
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,6 +21,7 @@
 
 #include "app/server_flags.hpp"
 #include "base/log.hpp"
+#include "cluster/cluster_link.hpp"
 #include "net/line/line_door.hpp"
 #include "net/web/web_door.hpp"
 #include "net/server.hpp"
@@ -31,11 +33,14 @@ namespace {
 
 // Sessions flush for at most 2 s each; this leaves them that, plus a margin.
 constexpr auto drain_deadline = std::chrono::milliseconds(2500);
+// After the drain, the cluster link sends the last leaves and removes the node.
+constexpr auto link_deadline = std::chrono::milliseconds(1000);
 
 // `signals` is registered before the server says it listens: a SIGTERM that follows that line at
 // once must find the handler, not the default action.
 asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Server& server,
-                                          asio::signal_set& signals) {
+                                          asio::signal_set& signals,
+                                          std::shared_ptr<chatd::cluster::ClusterLink> link) {
   auto [ec, signal] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
   if (ec) co_return;
   chatd::base::log_line(std::string("shutting down (") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -46,6 +51,7 @@ asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Serv
       co_await (server.wait_drained() || deadline.async_wait(asio::as_tuple(asio::use_awaitable)) ||
                 signals.async_wait(asio::as_tuple(asio::use_awaitable)));
   if (outcome.index() != 0) chatd::base::log_line("drain deadline passed; closing the rest");
+  if (link) co_await link->stop(link_deadline);
   io.stop();
 }
 
@@ -62,6 +68,46 @@ rlim_t raise_descriptor_limit() {
   return limit.rlim_cur;
 }
 
+// HOSTNAME:PORT, unique per node on a host as long as each listens on its own port; with
+// --port 0 the process id stands in for the port.
+std::string default_node_id(const chatd::app::ServerFlags& flags) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "chatd");
+  const unsigned port = flags.line.port();
+  return std::string(host) + ":" + std::to_string(port != 0 ? port : unsigned(::getpid()));
+}
+
+// Connects to Redis before the node serves. Null when --redis is not given; exits (through
+// `exit_status`) when Redis refuses this node for good: a wrong password, not Redis at all.
+std::shared_ptr<chatd::cluster::ClusterLink> link_to_cluster(asio::io_context& io,
+                                                             const chatd::app::ServerFlags& flags,
+                                                             int& exit_status) {
+  if (!flags.redis) return nullptr;
+  chatd::cluster::ClusterOptions options;
+  options.address = *flags.redis;
+  options.node_id = flags.node_id.empty() ? default_node_id(flags) : flags.node_id;
+  options.node_timeout = flags.node_timeout;
+  options.history = flags.server.room.history;
+  auto link = std::make_shared<chatd::cluster::ClusterLink>(io.get_executor(), options);
+  std::optional<chatd::cluster::ClusterLink::FirstContact> contact;
+  asio::co_spawn(io, link->contact(), [&contact](std::exception_ptr error, auto result) {
+    if (error) result.error = "failed: an exception while connecting";
+    contact = std::move(result);
+  });
+  // The connections stay open (waiting to read), so run handlers until the answer is in.
+  while (!contact) io.run_one();
+  const std::string where = describe(*flags.redis);
+  if (contact->fatal) {
+    std::cerr << "chatd: cannot use " << where << ": " << contact->error << "\n";
+    exit_status = 1;
+    return nullptr;
+  }
+  if (!contact->error.empty())
+    chatd::base::log_line("cluster: cannot reach " + where + " (" + contact->error +
+                          "); serving this node's clients alone and retrying");
+  return link;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,6 +122,9 @@ int main(int argc, char** argv) {
   const rlim_t descriptors = raise_descriptor_limit();
 
   asio::io_context io(static_cast<int>(flags.threads));
+  int exit_status = 0;
+  auto link = link_to_cluster(io, flags, exit_status);
+  if (exit_status != 0) return exit_status;
   // Every way into the chat: adding a door is adding a line here.
   std::vector<chatd::net::Door> doors;
   doors.push_back(chatd::net::line::line_door(flags.line));
@@ -84,7 +133,7 @@ int main(int argc, char** argv) {
   for (const auto& door : doors) door_names.push_back(door.name);
   std::optional<chatd::net::Server> server;
   try {
-    server.emplace(io, flags.server, std::move(doors));
+    server.emplace(io, flags.server, std::move(doors), link);
   } catch (const chatd::net::DoorError& e) {
     std::cerr << "chatd: cannot listen on " << e.endpoint << ": " << e.code().message() << " ("
               << e.door_name << " door)\n";
@@ -94,7 +143,8 @@ int main(int argc, char** argv) {
   const auto signal_strand = asio::make_strand(io);
   asio::signal_set signals(signal_strand, SIGINT, SIGTERM);
   server->start();
-  asio::co_spawn(signal_strand, shut_down_on_signal(io, *server, signals), asio::detached);
+  if (link) link->start();
+  asio::co_spawn(signal_strand, shut_down_on_signal(io, *server, signals, link), asio::detached);
   // "127.0.0.1:9999 (line), 127.0.0.1:8080 (web)": tests read the ports from this line.
   std::string listening;
   const auto endpoints = server->local_endpoints();

@@ -147,6 +147,9 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
   long max_clients = 10000;
   std::string web = "127.0.0.1:8080";
   std::vector<std::string> allowed_origins;
+  std::string redis;
+  std::string node_id;
+  long node_timeout = 10;
 
   po::options_description visible(
       "chatd — a line-based chat server\n\nUsage: chatd [options]\n\nOptions");
@@ -165,6 +168,13 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
       "allowed-origin", po::value(&allowed_origins)->composing()->value_name("ORIGIN"),
       "a page origin besides the server's own that may open WebSockets, e.g. "
       "https://chat.example.org (repeatable)")(
+      "redis", po::value(&redis)->value_name("URL"),
+      "share rooms with other chatd nodes through Redis 7 at redis://[:PASSWORD@]HOST:PORT[/DB] "
+      "(default: off, this node alone)")(
+      "node-id", po::value(&node_id)->value_name("NAME"),
+      "this node's name in the cluster (default: HOSTNAME:PORT); unique per node")(
+      "node-timeout", po::value(&node_timeout)->default_value(node_timeout),
+      "seconds after which a silent node is taken for dead and its members leave (node lost)")(
       "threads,t", po::value(&threads)->default_value(threads),
       "I/O threads running the server (default: this machine's cores)")(
       "max-line", po::value(&max_line)->default_value(max_line),
@@ -224,6 +234,20 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
     flags.web = parse_listen(web, "web");
     for (const auto& origin : allowed_origins) require_origin(origin);
     flags.allowed_origins = allowed_origins;
+
+    if (!redis.empty()) {
+      try {
+        flags.redis = cluster::parse_redis_url(redis);
+      } catch (const std::invalid_argument& e) {
+        throw po::error(e.what());
+      }
+    }
+    require(node_id.size() <= 64 && node_id.find_first_of("/ \t\r\n{}") == std::string::npos,
+            "--node-id wants at most 64 characters without spaces, '/', '{' or '}'");
+    require(node_timeout >= 2 && node_timeout <= 3600,
+            "--node-timeout must be between 2 and 3600 seconds");
+    flags.node_id = node_id;
+    flags.node_timeout = std::chrono::seconds(node_timeout);
 
     flags.line = {address, static_cast<unsigned short>(port)};
     flags.server.room.history = static_cast<std::size_t>(history);

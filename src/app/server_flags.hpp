@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "cluster/redis_address.hpp"
 #include "net/server.hpp"
 
 namespace chatd::app {
@@ -21,6 +22,10 @@ struct ServerFlags {
   std::optional<boost::asio::ip::tcp::endpoint> web{
       std::in_place, boost::asio::ip::address_v4::loopback(), 8080};
   std::vector<std::string> allowed_origins;
+  // With --redis, this node is one of a cluster's (docs/scaling.md).
+  std::optional<cluster::RedisAddress> redis;
+  std::string node_id;  // empty: HOSTNAME:PORT, once the line door has bound its port
+  std::chrono::seconds node_timeout{10};
   unsigned threads = 1;
   bool quiet = false;
 };

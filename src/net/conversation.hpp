@@ -82,6 +82,13 @@ boost::asio::awaitable<Outcome> move(Participant* me, command::Join join) {
 }
 
 template <class Replies>
+boost::asio::awaitable<Outcome> list_rooms(Participant* me) {
+  const std::vector<actors::RoomSummary> rooms = co_await me->rooms();
+  std::string reply = Replies::rooms(rooms);
+  co_return co_await tell(me, std::move(reply));
+}
+
+template <class Replies>
 boost::asio::awaitable<Outcome> quit(command::Quit quit) {
   co_return end_with(EndReason::quit, std::string(quit.reason.view()));
 }
@@ -105,7 +112,7 @@ struct Dispatch {
     return move<Replies>(me, std::move(c));
   }
   boost::asio::awaitable<Outcome> operator()(command::Rooms&) const {
-    return tell(me, Replies::rooms(me->rooms()));
+    return list_rooms<Replies>(me);
   }
   boost::asio::awaitable<Outcome> operator()(command::Help&) const {
     return tell(me, Replies::help());

@@ -54,8 +54,20 @@ asio::awaitable<bool> Participant::act(actors::SafeText text) {
 
 asio::awaitable<RenameResult> Participant::rename(std::string nickname) {
   if (!is_valid_nickname(nickname)) co_return RenameResult::invalid;
+  const bool same_name = has_nickname_ && base::equal_ignoring_case(nickname, name_);
+  // In a cluster the store decides first, so two nodes' claims at once have one winner; the
+  // node's own registry then settles claims made here (and all of them while unlinked).
+  cluster::NickClaim claim = cluster::NickClaim::unlinked;
+  if (context_->cluster && !same_name) {
+    claim = co_await context_->cluster->claim_nick(nickname);
+    if (claim == cluster::NickClaim::taken) co_return RenameResult::taken;
+  }
   const std::string_view previous = has_nickname_ ? std::string_view(name_) : "";
-  if (!context_->names->claim(nickname, previous)) co_return RenameResult::taken;
+  if (!context_->names->claim(nickname, previous)) {
+    if (claim == cluster::NickClaim::claimed) context_->cluster->release_nick(nickname);
+    co_return RenameResult::taken;
+  }
+  if (context_->cluster && has_nickname_ && !same_name) context_->cluster->release_nick(name_);
   has_nickname_ = true;
   name_ = nickname;
   for (const Membership& membership : rooms_) {
@@ -67,8 +79,18 @@ asio::awaitable<RenameResult> Participant::rename(std::string nickname) {
 
 asio::awaitable<void> Participant::ask_who() {
   if (rooms_.empty()) co_return;
-  RoomEvent who = actors::Who{id_, {}};
+  std::optional<std::vector<std::string>> names;
+  if (context_->cluster) names = co_await context_->cluster->members(rooms_.back().room->name());
+  RoomEvent who = actors::Who{id_, std::move(names)};
   co_await rooms_.back().room->send(std::move(who));
+}
+
+asio::awaitable<std::vector<actors::RoomSummary>> Participant::rooms() const {
+  if (context_->cluster) {
+    auto everywhere = co_await context_->cluster->rooms();
+    if (everywhere) co_return std::move(*everywhere);
+  }
+  co_return context_->rooms->list();
 }
 
 asio::awaitable<MoveResult> Participant::move_to(std::string room_name) {
@@ -98,7 +120,10 @@ asio::awaitable<void> Participant::tell(std::string bytes) {
 
 asio::awaitable<void> Participant::leave(actors::LeaveReason reason, std::string detail) {
   // Free the name first: by the time anyone sees "left", the name is available again.
-  if (has_nickname_) context_->names->release(name_);
+  if (has_nickname_) {
+    context_->names->release(name_);
+    if (context_->cluster) context_->cluster->release_nick(name_);
+  }
   while (!rooms_.empty()) {
     Membership membership = std::move(rooms_.back());
     rooms_.pop_back();

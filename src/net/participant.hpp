@@ -50,7 +50,8 @@ class Participant {
   boost::asio::awaitable<void> ask_who();
   // Leaves the current room for `room_name` (the line door's /join).
   boost::asio::awaitable<MoveResult> move_to(std::string room_name);
-  std::vector<actors::RoomSummary> rooms() const { return context_->rooms->list(); }
+  // Every room, cluster-wide when linked.
+  boost::asio::awaitable<std::vector<actors::RoomSummary>> rooms() const;
   // Bytes for this client alone, rendered by its door, after everything it caused so far.
   boost::asio::awaitable<void> tell(std::string bytes);
   // The participant's one and only final leave, from every room; then its outbox finishes.

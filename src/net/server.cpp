@@ -53,14 +53,24 @@ Server::State::State(asio::io_context& io_context, ServerOptions server_options,
   }
 }
 
-Server::Server(asio::io_context& io, ServerOptions options, std::vector<Door> doors)
+Server::Server(asio::io_context& io, ServerOptions options, std::vector<Door> doors,
+               std::shared_ptr<cluster::ClusterLink> cluster)
     : state_(std::make_shared<State>(io, std::move(options), std::move(doors))) {
   // The rooms report their end through a weak pointer: they may outlive the server's state.
   std::weak_ptr<State> weak = state_;
-  state_->context->rooms =
-      std::make_shared<actors::RoomDirectory>(io.get_executor(), state_->options.room, [weak] {
+  actors::RoomDirectory::RelayFactory relays;
+  if (cluster) {
+    relays = [cluster](const std::string& room, asio::any_io_executor room_executor) {
+      return cluster->relay_for(room, std::move(room_executor));
+    };
+  }
+  state_->context->cluster = std::move(cluster);
+  state_->context->rooms = std::make_shared<actors::RoomDirectory>(
+      io.get_executor(), state_->options.room,
+      [weak] {
         if (auto state = weak.lock()) state->finished_one();
-      }, state_->context->metrics->chat_shared());
+      },
+      state_->context->metrics->chat_shared(), std::move(relays));
   state_->context->names = std::make_shared<actors::NameRegistry>();
   state_->context->limits = state_->options.session;
   state_->context->limits.max_write =

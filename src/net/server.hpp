@@ -33,8 +33,9 @@ struct ServerOptions {
 class Server {
  public:
   // Binds and listens on every door at once, so a port in use is reported before anything runs.
-  // Throws DoorError on failure.
-  Server(boost::asio::io_context& io, ServerOptions options, std::vector<Door> doors);
+  // Throws DoorError on failure. With `cluster`, the rooms are the cluster's (cluster_link.hpp).
+  Server(boost::asio::io_context& io, ServerOptions options, std::vector<Door> doors,
+         std::shared_ptr<cluster::ClusterLink> cluster = nullptr);
 
   // The address each door actually bound (port 0 picks a free port), in the order given.
   std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;

@@ -8,6 +8,7 @@
 
 #include "actors/name_registry.hpp"
 #include "actors/room_directory.hpp"
+#include "cluster/cluster_link.hpp"
 #include "net/server_metrics.hpp"
 
 namespace chatd::net {
@@ -32,6 +33,8 @@ struct SessionContext {
   SessionLimits limits;
   // The server's counters and whether it still accepts; sessions update them.
   std::shared_ptr<ServerMetrics> metrics;
+  // The link to the other nodes, when this node is one of a cluster's (--redis); else null.
+  std::shared_ptr<cluster::ClusterLink> cluster;
 };
 
 }  // namespace chatd::net

@@ -112,6 +112,11 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
       {{"--web", "127.0.0.1:80800"}, "--web"},
       {{"--allowed-origin", "chat.example.org"}, "--allowed-origin"},
       {{"--allowed-origin", "https://chat.example.org/page"}, "--allowed-origin"},
+      {{"--redis", "http://127.0.0.1:6379"}, "--redis"},
+      {{"--redis", "redis://127.0.0.1:notaport"}, "--redis"},
+      {{"--node-id", "has space"}, "--node-id"},
+      {{"--node-id", "a/b"}, "--node-id"},
+      {{"--node-timeout", "1"}, "--node-timeout"},
   };
   for (const auto& [args, named] : cases) {
     const ExitNow error = refused(args);
@@ -119,6 +124,21 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
     EXPECT_NE(error.text.find(named), std::string::npos) << error.text;
     EXPECT_EQ(error.text.rfind("chatd: ", 0), 0u) << error.text;
   }
+}
+
+TEST(ServerFlags, RedisIsOffUnlessGivenAndItsPasswordNeverShows) {
+  EXPECT_FALSE(accepted({}).redis);
+  const ServerFlags flags = accepted({"--redis", "redis://:s3cret@127.0.0.1:6380/2", "--node-id",
+                                      "chat-1", "--node-timeout", "5"});
+  ASSERT_TRUE(flags.redis);
+  EXPECT_EQ(flags.redis->host, "127.0.0.1");
+  EXPECT_EQ(flags.redis->port, 6380);
+  EXPECT_EQ(flags.redis->password, "s3cret");
+  EXPECT_EQ(flags.redis->db, 2);
+  EXPECT_EQ(flags.node_id, "chat-1");
+  EXPECT_EQ(flags.node_timeout, std::chrono::seconds(5));
+  const ExitNow bad = refused({"--redis", "redis://:s3cret@127.0.0.1:nope"});
+  EXPECT_EQ(bad.text.find("s3cret"), std::string::npos) << bad.text;
 }
 
 TEST(ServerFlags, VersionPrintsTheProjectVersionAndExitsZero) {
@@ -281,7 +301,8 @@ TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
     keys.push_back(match[1]);
     uncommented << line.substr(1) << '\n';
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "web", "threads", "max-line", "outbox",
+  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "web", "node-timeout", "threads",
+                                            "max-line", "outbox",
                                             "history", "notice-limit", "rate", "burst",
                                             "idle-timeout", "max-clients", "quiet"}));
   const ServerFlags from_example = accepted({"--config", write("chatd.conf", uncommented.str())});
@@ -298,6 +319,8 @@ TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
   EXPECT_EQ(from_example.server.session.idle_timeout, defaults.server.session.idle_timeout);
   EXPECT_EQ(from_example.server.max_clients, defaults.server.max_clients);
   EXPECT_EQ(from_example.quiet, defaults.quiet);
+  EXPECT_EQ(from_example.node_timeout, defaults.node_timeout);
+  EXPECT_FALSE(from_example.redis);
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ TEST_F(ParticipantTest, MovingFlushesTheOldRoomBeforeTheNewOne) {
   EXPECT_EQ(run(alice->move_to("RUST")), MoveResult::already_there);
   EXPECT_EQ(run(alice->move_to("no spaces")), MoveResult::invalid);
   ASSERT_EQ(alice->room()->name(), "rust");
-  const auto rooms = alice->rooms();
+  const auto rooms = run(alice->rooms());
   ASSERT_EQ(rooms.size(), 2u);
   EXPECT_EQ(rooms[0].name, "lobby");
   EXPECT_EQ(rooms[0].members, 1u);
