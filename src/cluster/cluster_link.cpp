@@ -27,7 +27,7 @@ namespace {
 constexpr std::size_t max_in_flight = 512;
 constexpr std::size_t max_unsent_bytes = 8 << 20;
 constexpr std::size_t read_count = 512;  // entries per stream per XREAD
-constexpr auto read_block = 2000ms;
+constexpr auto read_block = 1000ms;
 constexpr auto first_backoff = 100ms;
 constexpr auto max_backoff = 5000ms;
 
@@ -82,6 +82,7 @@ struct ClusterLink::Stream {
   std::string last_id;                      // the last entry delivered; empty: never read yet
   bool reading = false;                     // resumed on the current connection
   bool bootstrapping = false;               // a coroutine holds a pointer to it
+  bool told = false;                        // the room has heard whether it is linked
   std::deque<RoomRelay::Delivery> pending;  // what the relay had no room for yet
 };
 
@@ -89,6 +90,7 @@ ClusterLink::ClusterLink(asio::io_context::executor_type pool, ClusterOptions op
     : strand_(asio::make_strand(pool)),
       options_(std::move(options)),
       instance_(options_.node_id + "." + random_hex()),
+      stream_length_(std::to_string(options_.stream_length)),
       lost_signal_(strand_),
       reader_idle_(strand_) {}
 
@@ -98,9 +100,13 @@ ClusterLink::~ClusterLink() = default;
 
 asio::awaitable<std::string> ClusterLink::connect_once(bool* fatal) {
   *fatal = false;
-  for (auto* connection : {&writer_, &reader_}) {
-    *connection = std::make_unique<RedisConnection>(strand_);
-    std::string error = co_await (*connection)->connect(options_.address, options_.connect_timeout);
+  // The same two objects for every connection: a coroutine may still be suspended in one from
+  // the connection before.
+  if (!writer_) writer_ = std::make_unique<RedisConnection>(strand_);
+  if (!reader_) reader_ = std::make_unique<RedisConnection>(strand_);
+  for (RedisConnection* connection : {writer_.get(), reader_.get()}) {
+    connection->close();
+    std::string error = co_await connection->connect(options_.address, options_.connect_timeout);
     if (!error.empty()) {
       *fatal = is_fatal(error);
       co_return error;
@@ -149,6 +155,10 @@ asio::awaitable<ClusterLink::FirstContact> ClusterLink::contact_here(
     std::shared_ptr<ClusterLink> self) {
   FirstContact result;
   result.error = co_await self->connect_once(&result.fatal);
+  if (!result.error.empty()) {
+    self->tried_ = true;
+    self->lost_why_ = result.error;
+  }
   co_return result;
 }
 
@@ -169,6 +179,13 @@ asio::awaitable<void> ClusterLink::keep_linked() {
     const bool store_lost = error == "epoch changed";
     if (stopping_) break;
     if (!error.empty() && !store_lost) {
+      // Rooms that started while the first attempt was under way learn only now that they are
+      // on their own.
+      tried_ = true;
+      lost_why_ = error;
+      for (const auto& stream : streams_) {
+        if (!stream->told) deliver(*stream, RoomRelay::Unlinked{error});
+      }
       const auto delay = jittered(backoff);
       base::log_line("cluster: cannot reach " + describe(options_.address) + ": " + error +
                      "; retrying in " + seconds(delay));
@@ -272,12 +289,14 @@ void ClusterLink::add_stream(std::shared_ptr<RoomRelay> relay) {
   stream.node_rooms_key = keys::node_rooms(options_.node_id);
   if (connected_) {
     asio::co_spawn(strand_, bootstrap(&stream, RoomRelay::LinkChange::first), asio::detached);
-  } else {
-    deliver(stream, RoomRelay::Unlinked{lost_why_.empty() ? "not connected yet" : lost_why_});
+  } else if (tried_) {
+    deliver(stream, RoomRelay::Unlinked{lost_why_});
   }
+  // Otherwise the first connection is still being made: the room hears when it is.
 }
 
 void ClusterLink::deliver(Stream& stream, RoomRelay::Delivery delivery) {
+  if (!std::holds_alternative<RoomRelay::Sequenced>(delivery)) stream.told = true;
   if (!stream.pending.empty() || !stream.relay->deliver(delivery))
     stream.pending.push_back(std::move(delivery));
 }
@@ -313,9 +332,10 @@ void ClusterLink::send_proposals() {
 void ClusterLink::send(Stream& stream, const RoomRelay::Proposal& proposal) {
   const std::string& batch = *proposal.batch;
   std::vector<std::string> args;
+  std::vector<std::string_view> views;
   if (!proposal.presence) {
-    args = {"XADD", stream.log_key, "MAXLEN", "~", std::to_string(options_.stream_length), "*",
-            "b",    batch};
+    // The hot path: nothing copied before hiredis formats the command.
+    views = {"XADD", stream.log_key, "MAXLEN", "~", stream_length_, "*", "b", batch};
   } else {
     args = {"FCALL",
             proposal.rejoin ? "chatd_rejoin" : "chatd_append",
@@ -344,7 +364,7 @@ void ClusterLink::send(Stream& stream, const RoomRelay::Proposal& proposal) {
       }
     }
   }
-  std::vector<std::string_view> views(args.begin(), args.end());
+  if (proposal.presence) views.assign(args.begin(), args.end());
   ++in_flight_;
   const std::weak_ptr<ClusterLink> weak = weak_from_this();
   writer_->send(views, [weak, room = stream.relay->room()](const redisReply* reply) {
@@ -362,10 +382,27 @@ void ClusterLink::send(Stream& stream, const RoomRelay::Proposal& proposal) {
 
 void ClusterLink::wake_reader() {
   reader_idle_.cancel();
-  if (connected_ && !reader_id_.empty()) {
-    const std::array<std::string_view, 3> unblock{"CLIENT", "UNBLOCK", reader_id_};
-    writer_->send(unblock, [](const redisReply*) {});
-  }
+  if (!xread_in_flight_) return;  // the next XREAD will include every room
+  xread_stale_ = true;
+  unblock_reader();
+}
+
+// The unblock travels on the other connection, so it may reach Redis before the XREAD it is
+// meant for: if it found nothing to unblock, it tries again shortly, until that XREAD returns.
+void ClusterLink::unblock_reader() {
+  if (!connected_ || reader_id_.empty()) return;
+  const std::array<std::string_view, 3> unblock{"CLIENT", "UNBLOCK", reader_id_};
+  const std::weak_ptr<ClusterLink> weak = weak_from_this();
+  writer_->send(unblock, [weak](const redisReply* reply) {
+    auto self = weak.lock();
+    if (!self || reply == nullptr || reply->type != REDIS_REPLY_INTEGER || reply->integer != 0)
+      return;
+    if (!self->xread_in_flight_ || !self->xread_stale_) return;
+    auto retry = std::make_shared<asio::steady_timer>(self->strand_, 2ms);
+    retry->async_wait([weak, retry](boost::system::error_code) {
+      if (auto link = weak.lock()) link->unblock_reader();
+    });
+  });
 }
 
 asio::awaitable<void> ClusterLink::read_streams() {
@@ -396,7 +433,10 @@ asio::awaitable<void> ClusterLink::read_streams() {
                                   "STREAMS"};
     for (Stream* stream : read) args.push_back(stream->log_key);
     for (Stream* stream : read) args.push_back(stream->last_id);
+    xread_in_flight_ = true;
+    xread_stale_ = false;
     RedisReply reply = co_await reader_->call(std::move(args));
+    xread_in_flight_ = false;
     if (generation != generation_) break;
     if (reply.is_error()) {
       // A lost connection is reported by on_lost; anything else is worth a line and a pause.
@@ -526,8 +566,9 @@ asio::awaitable<NickClaim> ClusterLink::claim_here(std::shared_ptr<ClusterLink> 
                                                    std::string nickname) {
   if (!self->connected_) co_return NickClaim::unlinked;
   const std::string folded = base::folded(nickname);
-  std::vector<std::string> claim{"FCALL", "chatd_claim", "0", folded, self->options_.node_id,
-                                 std::to_string(self->options_.node_timeout.count())};
+  std::vector<std::string> claim{
+      "FCALL", "chatd_claim",          "0",
+      folded,  self->options_.node_id, std::to_string(self->options_.node_timeout.count())};
   const RedisReply reply = co_await self->writer_->call(std::move(claim));
   if (reply.kind != RedisReply::Kind::integer) co_return NickClaim::unlinked;
   if (reply.integer == 0) co_return NickClaim::taken;

@@ -99,6 +99,7 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
   void deliver(Stream& stream, actors::RoomRelay::Delivery delivery);
   bool flush_pending(Stream& stream);
   void wake_reader();
+  void unblock_reader();
   void forget_closed_streams();
 
   static boost::asio::awaitable<std::optional<std::vector<std::string>>> members_here(
@@ -113,13 +114,17 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
 
   Strand strand_;
   ClusterOptions options_;
-  std::string instance_;  // this process, in batch headers: node id and a random suffix
+  std::string instance_;       // this process, in batch headers: node id and a random suffix
+  std::string stream_length_;  // options_.stream_length as text, for every XADD
   std::unique_ptr<RedisConnection> writer_;
   std::unique_ptr<RedisConnection> reader_;
   std::string reader_id_;  // the reader's CLIENT ID, to unblock its XREAD
   std::string epoch_;      // the store's epoch when first seen
   std::atomic<bool> linked_{false};
-  bool connected_ = false;  // strand only: both connections up and the rooms resumed
+  bool tried_ = false;  // a connection attempt has failed: new rooms start alone
+  bool xread_in_flight_ = false;
+  bool xread_stale_ = false;  // rooms changed since the XREAD in flight was sent
+  bool connected_ = false;    // strand only: both connections up and the rooms resumed
   bool stopping_ = false;
   std::uint64_t generation_ = 0;  // connections made so far: stale coroutines stop
   std::string lost_why_;
