@@ -17,8 +17,8 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
@@ -233,8 +233,10 @@ void RedisConnection::Link::cleanup(void* data) {
   // happen inside hiredis.
   asio::post(link.socket.get_executor(),
              [keep, reason = end_reason(link.end_error, link.end_text)]() mutable {
-               RedisConnection* owner = keep->owner;
-               if (owner != nullptr && owner->lost_handler_) owner->lost_handler_(std::move(reason));
+               if (keep->owner == nullptr || !keep->owner->lost_handler_) return;
+               // A copy: the handler may destroy the connection, and with it lost_handler_.
+               const auto handler = keep->owner->lost_handler_;
+               handler(std::move(reason));
              });
 }
 
@@ -260,7 +262,8 @@ RedisReply copy_reply(const redisReply& raw) {
     case REDIS_REPLY_ARRAY:
       reply.kind = RedisReply::Kind::array;
       reply.elements.reserve(raw.elements);
-      for (std::size_t i = 0; i < raw.elements; ++i) reply.elements.push_back(copy_reply(*raw.element[i]));
+      for (std::size_t i = 0; i < raw.elements; ++i)
+        reply.elements.push_back(copy_reply(*raw.element[i]));
       break;
     default:
       reply.kind = RedisReply::Kind::nil;
@@ -358,9 +361,9 @@ void RedisConnection::queue(Link& link, std::span<const std::string_view> args, 
     argv_lengths_.push_back(arg.size());
   }
   auto callback = std::make_unique<RawCallback>(std::move(done));
-  const int queued = redisAsyncCommandArgv(link.context, &deliver_reply, callback.get(),
-                                           static_cast<int>(args.size()), argv_.data(),
-                                           argv_lengths_.data());
+  const int queued =
+      redisAsyncCommandArgv(link.context, &deliver_reply, callback.get(),
+                            static_cast<int>(args.size()), argv_.data(), argv_lengths_.data());
   if (queued == REDIS_OK) {
     callback.release();  // deliver_reply frees it
     return;

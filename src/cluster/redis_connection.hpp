@@ -49,7 +49,8 @@ class RedisConnection {
   // Connects over TCP, then AUTH if there is a password, SELECT if db is not 0 and a PING to
   // check it is Redis, all within `timeout`. Returns "" on success, else why not ("connection
   // refused", "wrong password", "not a Redis server", "timed out", ...), never the password.
-  // May be called again once the connection is lost or closed; not while it is connected.
+  // May be called again once the connection is lost or closed; while connected it throws
+  // std::logic_error.
   // hiredis resolves a host name synchronously: give an IP address where that matters.
   boost::asio::awaitable<std::string> connect(RedisAddress address,
                                               std::chrono::milliseconds timeout);
