@@ -5,6 +5,8 @@
 // instance's batch number in this room — then one line per record, its fields separated by
 // \x1f (the ASCII unit separator):
 //   M from text | A from text | J member name [r] | L member name reason detail | R member from to
+// A batch whose origin is "reaped:NODE" comes from the store itself: NODE stopped answering,
+// and these are its members leaving.
 // Safe text holds no C0 control but tab, so neither \x1f nor \n can occur in a field (the writer
 // replaces them all the same). Member ids mean something only to the node that wrote them.
 #pragma once
@@ -46,6 +48,11 @@ class BatchWriter {
 struct BatchOrigin {
   std::string_view origin;
   std::uint64_t seq = 0;
+  // The node the store reaped, when the store wrote this batch for it; else empty.
+  std::string_view reaped() const noexcept {
+    constexpr std::string_view prefix = "reaped:";
+    return origin.starts_with(prefix) ? origin.substr(prefix.size()) : std::string_view();
+  }
 };
 
 // One record read back, with what the batch says about it beyond the record itself.

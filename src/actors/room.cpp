@@ -240,6 +240,8 @@ void Room::on(const RoomRelay::Sequenced& sequenced) {
     base::log_line("room " + name_ + ": skipped a cluster batch without a header");
     return;
   }
+  // This node's members are here whatever the store took it for; they register again.
+  if (origin->reaped() == relay_->node()) return;
   const bool own = origin->origin == relay_->origin();
   if (own) {
     // Delivered in the order proposed: everything up to this one has been delivered too.

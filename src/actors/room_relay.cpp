@@ -12,9 +12,10 @@ namespace {
 const boost::system::error_code no_error;
 }
 
-RoomRelay::RoomRelay(std::string room, std::string origin, std::size_t capacity,
+RoomRelay::RoomRelay(std::string room, std::string node, std::string origin, std::size_t capacity,
                      asio::any_io_executor room_executor, std::function<void()> wake_link)
     : room_(std::move(room)),
+      node_(std::move(node)),
       origin_(std::move(origin)),
       outbound_(capacity),
       inbound_(capacity),

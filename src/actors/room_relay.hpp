@@ -54,12 +54,14 @@ class RoomRelay {
   };
   using Delivery = std::variant<Sequenced, Linked, Unlinked>;
 
+  // `node`: this node's id in the cluster; `origin`: this process's, which its batches carry.
   // `room_executor`: the room's strand. `wake_link` is called (from the room's strand) when
   // proposals are waiting and the link may not be looking.
-  RoomRelay(std::string room, std::string origin, std::size_t capacity,
+  RoomRelay(std::string room, std::string node, std::string origin, std::size_t capacity,
             boost::asio::any_io_executor room_executor, std::function<void()> wake_link);
 
   const std::string& room() const noexcept { return room_; }
+  const std::string& node() const noexcept { return node_; }
   // The node instance this relay writes as (cluster_batch.hpp's origin).
   const std::string& origin() const noexcept { return origin_; }
 
@@ -87,6 +89,7 @@ class RoomRelay {
   using Signal = boost::asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 
   std::string room_;
+  std::string node_;
   std::string origin_;
   boost::lockfree::spsc_queue<Proposal> outbound_;
   boost::lockfree::spsc_queue<Delivery> inbound_;

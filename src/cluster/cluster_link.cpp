@@ -274,12 +274,13 @@ asio::awaitable<void> ClusterLink::bootstrap(Stream* stream, RoomRelay::LinkChan
 std::shared_ptr<RoomRelay> ClusterLink::relay_for(const std::string& room,
                                                   asio::any_io_executor room_executor) {
   const std::weak_ptr<ClusterLink> weak = weak_from_this();
-  auto relay = std::make_shared<RoomRelay>(room, instance_, options_.relay_capacity,
-                                           std::move(room_executor), [weak, strand = strand_] {
-                                             asio::post(strand, [weak] {
-                                               if (auto self = weak.lock()) self->send_proposals();
-                                             });
-                                           });
+  auto relay =
+      std::make_shared<RoomRelay>(room, options_.node_id, instance_, options_.relay_capacity,
+                                  std::move(room_executor), [weak, strand = strand_] {
+                                    asio::post(strand, [weak] {
+                                      if (auto self = weak.lock()) self->send_proposals();
+                                    });
+                                  });
   asio::post(strand_, [self = shared_from_this(), relay] { self->add_stream(relay); });
   return relay;
 }

@@ -27,7 +27,7 @@ local function reap(node, maxlen, quiet)
   for _, room in ipairs(redis.call('SMEMBERS', rooms_key)) do
     local members = 'chatd:{' .. room .. '}:members'
     local flat = redis.call('HGETALL', members)
-    local batch = 'reaper\31' .. '0\n'
+    local batch = 'reaped:' .. node .. '\31' .. '0\n'
     local gone = 0
     for i = 1, #flat, 2 do
       if string.sub(flat[i], 1, #prefix) == prefix then

@@ -31,7 +31,7 @@ class FakeStore {
 
   Node& add_node(std::string origin, RoomLimits limits, bool linked = true) {
     auto& node = nodes_.emplace_back(std::make_unique<Node>());
-    node->relay = std::make_shared<RoomRelay>("lobby", std::move(origin), capacity_,
+    node->relay = std::make_shared<RoomRelay>("lobby", origin, origin + ".1", capacity_,
                                               io.get_executor(), [] {});
     node->room = std::make_shared<Room>(io.get_executor(), limits, "lobby", nullptr, node->relay);
     boost::asio::co_spawn(io, node->room->run(), boost::asio::detached);
@@ -210,6 +210,22 @@ TEST(RoomCluster, StoppingANodeLetsItsMembersLeaveOnTheOthers) {
   store.send(b, Stop{});
   store.pump();
   EXPECT_EQ(take_output(*alice), "* bob left (server shutting down)\n");
+}
+
+TEST(RoomCluster, ANodeTheStoreReapedKeepsItsMembersWhileTheOthersSeeThemGo) {
+  FakeStore store;
+  Node& a = store.add_node("a", RoomLimits{});
+  Node& b = store.add_node("b", RoomLimits{});
+  auto alice = store.join(a, 1, "alice");
+  auto bob = store.join(b, 1, "bob");
+  store.pump();
+  take_output(*alice);
+  take_output(*bob);
+  // What the store's reaper writes when node a stopped answering for too long.
+  store.log.push_back("reaped:a\x1f" "0\nL\x1f" "1\x1f" "alice\x1fnode_lost\x1f\n");
+  store.pump();
+  EXPECT_EQ(take_output(*bob), "* alice left (node lost)\n");
+  EXPECT_EQ(take_output(*alice), "");
 }
 
 }  // namespace
