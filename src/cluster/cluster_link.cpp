@@ -198,6 +198,8 @@ asio::awaitable<void> ClusterLink::keep_linked() {
     ++generation_;
     connected_ = true;
     linked_.store(true);
+    counters_.linked.add(1);
+    if (store_lost) counters_.store_resets.add();
     const auto change = !ever_linked ? RoomRelay::LinkChange::first
                         : store_lost ? RoomRelay::LinkChange::store_lost
                                      : RoomRelay::LinkChange::back;
@@ -234,6 +236,8 @@ void ClusterLink::lost(std::string why) {
   if (!connected_) return;
   connected_ = false;
   linked_.store(false);
+  counters_.linked.sub(1);
+  counters_.link_losses.add();
   lost_why_ = std::move(why);
   ++generation_;
   lost_signal_.cancel();
@@ -367,6 +371,7 @@ void ClusterLink::send(Stream& stream, const RoomRelay::Proposal& proposal) {
   }
   if (proposal.presence) views.assign(args.begin(), args.end());
   ++in_flight_;
+  counters_.batches_sent.add();
   const std::weak_ptr<ClusterLink> weak = weak_from_this();
   writer_->send(views, [weak, room = stream.relay->room()](const redisReply* reply) {
     auto self = weak.lock();
@@ -456,6 +461,7 @@ asio::awaitable<void> ClusterLink::read_streams() {
         for (RedisReply& entry : key_entries.elements[1].elements) {
           if (entry.elements.size() != 2) continue;
           stream->last_id = entry.elements[0].text;
+          counters_.batches_read.add();
           // Keys are unique among the rooms read, so the text can move.
           if (RedisReply* batch = batch_field(entry.elements[1]))
             deliver(*stream, RoomRelay::Sequenced{

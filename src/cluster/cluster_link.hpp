@@ -28,6 +28,7 @@
 
 #include "actors/room_directory.hpp"
 #include "actors/room_relay.hpp"
+#include "cluster/cluster_counters.hpp"
 #include "cluster/redis_address.hpp"
 #include "cluster/redis_connection.hpp"
 
@@ -80,6 +81,7 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
   void release_nick(std::string nickname);
 
   const std::string& node_id() const noexcept { return options_.node_id; }
+  const ClusterCounters& counters() const noexcept { return counters_; }
   bool linked() const noexcept { return linked_.load(std::memory_order_relaxed); }
 
  private:
@@ -121,6 +123,7 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
   std::string reader_id_;  // the reader's CLIENT ID, to unblock its XREAD
   std::string epoch_;      // the store's epoch when first seen
   std::atomic<bool> linked_{false};
+  ClusterCounters counters_;
   bool tried_ = false;  // a connection attempt has failed: new rooms start alone
   bool xread_in_flight_ = false;
   bool xread_stale_ = false;  // rooms changed since the XREAD in flight was sent

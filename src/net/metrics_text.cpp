@@ -174,9 +174,26 @@ void latency_family(Exposition& out, const base::LatencyHistogram& latency) {
   out.sample("chatd_delivery_latency_seconds_count", cumulative);
 }
 
+void cluster_families(Exposition& out, const cluster::ClusterCounters& cluster) {
+  out.family("chatd_cluster_linked", "1 while this node's link to Redis is up (--redis).", "gauge");
+  out.sample("chatd_cluster_linked", cluster.linked.value());
+  out.family("chatd_cluster_link_losses_total", "Times the link to Redis went down.", "counter");
+  out.sample("chatd_cluster_link_losses_total", cluster.link_losses.value());
+  out.family("chatd_cluster_store_resets_total",
+             "Reconnections that found Redis had lost its data (a new epoch).", "counter");
+  out.sample("chatd_cluster_store_resets_total", cluster.store_resets.value());
+  out.family("chatd_cluster_batches_sent_total",
+             "Room batches (one room pass each) this node handed to Redis.", "counter");
+  out.sample("chatd_cluster_batches_sent_total", cluster.batches_sent.value());
+  out.family("chatd_cluster_batches_read_total",
+             "Stream entries this node read back from Redis, every node's.", "counter");
+  out.sample("chatd_cluster_batches_read_total", cluster.batches_read.value());
+}
+
 }  // namespace
 
-std::string metrics_text(const ServerMetrics& metrics, const actors::RoomDirectory& rooms) {
+std::string metrics_text(const ServerMetrics& metrics, const actors::RoomDirectory& rooms,
+                         const cluster::ClusterCounters* cluster) {
   Exposition out;
   out.text().reserve(4096);
   out.family("chatd_accepting", "1 while the server accepts connections, 0 once it shuts down.",
@@ -185,6 +202,7 @@ std::string metrics_text(const ServerMetrics& metrics, const actors::RoomDirecto
   door_families(out, metrics);
   room_families(out, metrics, rooms);
   latency_family(out, metrics.chat().delivery_latency);
+  if (cluster) cluster_families(out, *cluster);
   return std::move(out.text());
 }
 

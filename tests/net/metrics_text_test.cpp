@@ -148,5 +148,24 @@ TEST_F(MetricsText, HistogramBucketsAreCumulativeAndInfEqualsCount) {
   EXPECT_NE(text.find("\nchatd_delivery_latency_seconds_sum 20.00345\n"), std::string::npos);
 }
 
+TEST_F(MetricsText, TheClusterFamiliesAppearOnlyOnANodeOfACluster) {
+  EXPECT_TRUE(lines_starting(render(), "chatd_cluster_").empty());
+  cluster::ClusterCounters cluster;
+  cluster.linked.add(1);
+  cluster.link_losses.add(2);
+  cluster.batches_sent.add(40);
+  cluster.batches_read.add(120);
+  const std::string text = net::metrics_text(metrics, *rooms, &cluster);
+  EXPECT_EQ(lines_starting(text, "chatd_cluster_linked "),
+            std::vector<std::string>{"chatd_cluster_linked 1"});
+  EXPECT_EQ(lines_starting(text, "chatd_cluster_link_losses_total "),
+            std::vector<std::string>{"chatd_cluster_link_losses_total 2"});
+  EXPECT_EQ(lines_starting(text, "chatd_cluster_batches_sent_total "),
+            std::vector<std::string>{"chatd_cluster_batches_sent_total 40"});
+  EXPECT_EQ(lines_starting(text, "chatd_cluster_batches_read_total "),
+            std::vector<std::string>{"chatd_cluster_batches_read_total 120"});
+  EXPECT_EQ(lines_starting(text, "# TYPE chatd_cluster_store_resets_total counter").size(), 1u);
+}
+
 }  // namespace
 }  // namespace chatd::test

@@ -65,7 +65,8 @@ Response route(const http::request<http::empty_body>& request, const SessionCont
   const ServerMetrics& metrics = *context.metrics;
   if (path == "/metrics")
     return answer(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                  metrics_text(metrics, *context.rooms));
+                  metrics_text(metrics, *context.rooms,
+                               context.cluster ? &context.cluster->counters() : nullptr));
   if (path == "/healthz")
     return metrics.accepting() ? plain(request, http::status::ok, "ok")
                                : plain(request, http::status::service_unavailable, "draining");
