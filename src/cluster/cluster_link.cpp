@@ -162,10 +162,14 @@ asio::awaitable<ClusterLink::FirstContact> ClusterLink::contact_here(
   co_return result;
 }
 
-void ClusterLink::start() {
-  asio::co_spawn(strand_, keep_linked(), [self = shared_from_this()](std::exception_ptr error) {
+std::function<void(std::exception_ptr)> ClusterLink::keep_alive() {
+  return [self = shared_from_this()](std::exception_ptr error) {
     base::log_escape("cluster link")(error);
-  });
+  };
+}
+
+void ClusterLink::start() {
+  asio::co_spawn(strand_, keep_linked(), keep_alive());
 }
 
 asio::awaitable<void> ClusterLink::keep_linked() {
@@ -210,10 +214,10 @@ asio::awaitable<void> ClusterLink::keep_linked() {
     ever_linked = true;
     for (const auto& stream : streams_) {
       if (store_lost) stream->last_id = "0-0";
-      asio::co_spawn(strand_, bootstrap(stream.get(), change), asio::detached);
+      asio::co_spawn(strand_, bootstrap(stream.get(), change), keep_alive());
     }
-    asio::co_spawn(strand_, read_streams(), asio::detached);
-    asio::co_spawn(strand_, beat(), asio::detached);
+    asio::co_spawn(strand_, read_streams(), keep_alive());
+    asio::co_spawn(strand_, beat(), keep_alive());
     send_proposals();
 
     lost_signal_.expires_at(asio::steady_timer::time_point::max());
@@ -293,7 +297,7 @@ void ClusterLink::add_stream(std::shared_ptr<RoomRelay> relay) {
   auto& stream = *streams_.emplace_back(std::make_unique<Stream>(std::move(relay)));
   stream.node_rooms_key = keys::node_rooms(options_.node_id);
   if (connected_) {
-    asio::co_spawn(strand_, bootstrap(&stream, RoomRelay::LinkChange::first), asio::detached);
+    asio::co_spawn(strand_, bootstrap(&stream, RoomRelay::LinkChange::first), keep_alive());
   } else if (tried_) {
     deliver(stream, RoomRelay::Unlinked{lost_why_});
   }
@@ -505,7 +509,7 @@ asio::awaitable<void> ClusterLink::beat() {
           base::log_line("cluster: this node had been taken for dead; registering it again");
           for (const auto& stream : self->streams_)
             self->deliver(*stream, RoomRelay::Linked{RoomRelay::LinkChange::back});
-          asio::co_spawn(self->strand_, self->reclaim_nicks(), asio::detached);
+          asio::co_spawn(self->strand_, self->reclaim_nicks(), self->keep_alive());
         }
       });
       first = false;

@@ -95,6 +95,9 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
   boost::asio::awaitable<void> bootstrap(Stream* stream, actors::RoomRelay::LinkChange change);
   boost::asio::awaitable<void> reclaim_nicks();
   void lost(std::string why);
+  // A completion for the link's coroutines: it holds the link until their frames are gone (they
+  // refer to it), and logs what one of them threw.
+  std::function<void(std::exception_ptr)> keep_alive();
   void add_stream(std::shared_ptr<actors::RoomRelay> relay);
   void send_proposals();
   void send(Stream& stream, const actors::RoomRelay::Proposal& proposal);
