@@ -96,6 +96,9 @@ std::shared_ptr<chatd::cluster::ClusterLink> link_to_cluster(asio::io_context& i
   });
   // The connections stay open (waiting to read), so run handlers until the answer is in.
   while (!contact) io.run_one();
+  // A failed contact leaves no work behind, and an io_context that ran out of work stays
+  // stopped until restarted.
+  io.restart();
   const std::string where = describe(*flags.redis);
   if (contact->fatal) {
     std::cerr << "chatd: cannot use " << where << ": " << contact->error << "\n";

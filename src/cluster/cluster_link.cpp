@@ -54,6 +54,7 @@ bool is_fatal(std::string_view error) {
 }
 
 std::string seconds(std::chrono::milliseconds duration) {
+  if (duration < 1000ms) return std::to_string(duration.count()) + " ms";
   const auto tenths = duration.count() / 100;
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
 }
