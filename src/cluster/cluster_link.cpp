@@ -630,8 +630,16 @@ asio::awaitable<void> ClusterLink::stop_here(std::shared_ptr<ClusterLink> link,
   }
   link->stopping_ = true;
   if (link->connected_) {
-    std::vector<std::string> depart{"FCALL", "chatd_depart", "0", link->options_.node_id};
-    co_await link->writer_->call(std::move(depart));
+    // Within what is left of the deadline: a stalled Redis must not hold the exit. Unanswered,
+    // the others reap this node after --node-timeout instead.
+    const auto left = std::max(until - std::chrono::steady_clock::now(),
+                               std::chrono::steady_clock::duration(100ms));
+    asio::steady_timer answered(link->strand_, left);
+    const std::array<std::string_view, 4> depart{"FCALL", "chatd_depart", "0",
+                                                 link->options_.node_id};
+    // close() below answers it with nullptr at the latest, while `answered` still exists.
+    link->writer_->send(depart, [&answered](const redisReply*) { answered.cancel(); });
+    co_await answered.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   link->lost("stopping");
   if (link->writer_) link->writer_->close();
