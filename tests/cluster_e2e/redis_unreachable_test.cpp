@@ -10,6 +10,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// bug: fails. chatd exits with status 0 ("chatd stopped") right after "chatd listening". Most
+// likely: in chatd_main's link_to_cluster, a failed first contact leaves the io_context with no
+// work while run_one() drives it, so it stops itself, and main's io.run() then returns at once
+// (a linked node keeps work pending on its open connections).
 TEST(ClusterRedisUnreachable, ANodeStartedWithoutRedisServesAloneAndLinksOnceRedisComes) {
   // A port of our own that nothing listens on until restart() starts Redis there.
   RedisServer redis;
