@@ -2,6 +2,7 @@
 // talking at once, every one of them reads the same 3000 messages in the same order.
 #include <gtest/gtest.h>
 
+#include <exception>
 #include <latch>
 
 #include "cluster_e2e/cluster_support.hpp"
@@ -52,7 +53,11 @@ class WebSocketMember : public Member {
   std::string name() const override { return client_.name(); }
   bool say(const Lines& lines) override {
     // The texts are plain ASCII without quotes or backslashes: no JSON escaping needed.
-    for (const auto& line : lines) client_.send(R"({"type":"say","text":")" + line + R"("})");
+    try {
+      for (const auto& line : lines) client_.send(R"({"type":"say","text":")" + line + R"("})");
+    } catch (const std::exception&) {
+      return false;  // a failed write throws; this runs on a thread of its own
+    }
     return true;
   }
   std::optional<std::string> next_message(std::chrono::milliseconds timeout) override {
