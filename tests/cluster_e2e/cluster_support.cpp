@@ -156,10 +156,10 @@ std::optional<int> ChatdNode::wait_for_exit(std::chrono::milliseconds timeout) {
   }
 }
 
-std::optional<int> ChatdNode::stop() {
+std::optional<int> ChatdNode::stop(std::chrono::milliseconds within) {
   process_->signal(SIGCONT);  // a paused node could not act on SIGTERM
   process_->signal(SIGTERM);
-  const auto status = wait_for_exit(scaled(10s));
+  const auto status = wait_for_exit(within);
   if (!status && running()) kill();
   return status;
 }

@@ -84,8 +84,9 @@ class ChatdNode {
   bool wait_for_log(std::string_view text, std::chrono::milliseconds timeout,
                     std::size_t times = 1) const;
 
-  // SIGTERM, then the exit status (nullopt: not exited within the bound, or killed).
-  std::optional<int> stop();
+  // SIGTERM, then the exit status; nullopt: killed by a signal, or not exited `within` (it is
+  // then killed).
+  std::optional<int> stop(std::chrono::milliseconds within = scaled(std::chrono::seconds(10)));
   // SIGKILL, and reaped.
   void kill();
   void pause() const;   // SIGSTOP

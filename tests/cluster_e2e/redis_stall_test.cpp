@@ -77,5 +77,22 @@ TEST(ClusterRedisStall, ARedisPausedForFiveSecondsBlocksNobodyAndLosesNothing) {
   }
 }
 
+// bug: fails. chatd never exits (not even on a second SIGTERM): after the drain,
+// ClusterLink::stop_here awaits its chatd_depart call to the stalled Redis with no deadline
+// (link_deadline bounds only the wait for the last leaves), and with stopping_ set the heartbeat
+// that would declare Redis gone after --node-timeout has ended.
+TEST(ClusterRedisStall, ANodeStoppedWhileRedisStallsStillExitsInTime) {
+  RedisServer redis;
+  ChatdNode node(redis.url(), "node-a", {"--node-timeout", "3"});
+  auto alice = node.connect();
+  ASSERT_TRUE(set_nick(*alice, "alice"));
+  redis.pause();
+  // The drain (2.5 s at most) and the link's last words (1 s), with room to spare.
+  const auto status = node.stop(scaled(6s));
+  redis.resume();
+  EXPECT_EQ(status, 0) << "SIGTERM did not end the node while Redis stalled; its log:\n"
+                       << node.log();
+}
+
 }  // namespace
 }  // namespace chatd::test
