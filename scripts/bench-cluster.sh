@@ -11,8 +11,9 @@
 # single, ... so the neighbours' noise falls on both alike.
 #
 # Workloads (override the chat-bench arguments with SEQUENCING_ARGS, FANOUT_ARGS, LATENCY_ARGS):
-#   sequencing  few members, many lines in flight: how many messages one Redis sequences per
-#               second (each room pass is one stream entry, which may hold many messages)
+#   sequencing  a publisher per node and no other member, many lines in flight: how many messages
+#               one Redis sequences per second (each room pass is one stream entry, which may hold
+#               many messages)
 #   fanout      the issue-3 fan-out, 100 subscribers + 10 publishers: CPU per delivery when the
 #               members are spread over the nodes
 #   latency     the same 110 members at 1 000 lines/s in total: what the trip through Redis adds
@@ -37,7 +38,10 @@ bench_dir=$repo/build/bench-cluster
 results=${RESULTS:-$bench_dir/results-$(date +%Y%m%d-%H%M%S).jsonl}
 chatd_flags=(--rate 0 --threads 1 --quiet --web off --history 0 --notice-limit 0)
 
-sequencing_args=${SEQUENCING_ARGS:-"--mode fanout --subscribers 3 --publishers 6 --window 4000 --messages 150000 --bytes 64 --duration-limit 120"}
+# Sequencing: one publisher per node and no other member, so each message is delivered three
+# times and the nodes' work per message, not the fan-out, is what is left; 10 000 lines in flight
+# per publisher (2.4 MB in all, under --outbox) keep many messages in each stream entry.
+sequencing_args=${SEQUENCING_ARGS:-"--mode fanout --subscribers 0 --publishers 3 --window 10000 --messages 300000 --bytes 64 --duration-limit 120"}
 fanout_args=${FANOUT_ARGS:-"--mode fanout --subscribers 100 --publishers 10 --messages 20000 --window 64 --bytes 64 --duration-limit 180"}
 latency_args=${LATENCY_ARGS:-"--mode latency --subscribers 100 --publishers 10 --rate 100 --messages 1000 --bytes 64 --duration-limit 60"}
 
