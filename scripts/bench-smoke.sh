@@ -41,4 +41,43 @@ for _ in $(seq 50); do
 done
 "$build/benchmarks/chat-soak" --port "$port" --server-pid "$server" --clients 20 --duration 5 \
   --churn 2 --slow-pause 0 >/dev/null
-echo "benchmarks: micro-benchmarks, chat-bench and chat-soak smoke runs completed"
+kill "$server"
+wait "$server" 2>/dev/null || true
+
+# A cluster: one Redis of its own and two nodes sharing the room, the members spread over both.
+# chat-bench fails the run if any member, on either node, saw another order than the others.
+redis_port=$(( port + 2 ))
+redis_dir=$(mktemp -d)
+cluster=()
+stop_cluster() {
+  local pid
+  for pid in "${cluster[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$redis_dir"
+}
+trap stop_cluster EXIT
+redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$redis_dir" --save "" --appendonly no \
+  --logfile "$redis_dir/redis.log" &
+redis=$!
+cluster+=("$redis")
+for _ in $(seq 50); do
+  [[ $(redis-cli -p "$redis_port" ping 2>/dev/null) == PONG ]] && break
+  sleep 0.1
+done
+node_ports=()
+for node in 1 2; do
+  node_ports+=($(( port + 2 + node )))
+  "$build/src/chatd" --port "${node_ports[-1]}" --web off --threads 1 --quiet --rate 0 --history 0 \
+    --notice-limit 0 --redis "redis://127.0.0.1:$redis_port" --node-id "smoke-$node" &
+  cluster+=($!)
+done
+for node_port in "${node_ports[@]}"; do
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$node_port") 2>/dev/null && break
+    sleep 0.1
+  done
+done
+"$build/benchmarks/chat-bench" --ports "${node_ports[0]},${node_ports[1]}" --mode fanout \
+  --subscribers 6 --publishers 4 --messages 100 --check-order --server-pid "${cluster[1]}" \
+  --server-pid "${cluster[2]}" --store-pid "$redis" --duration-limit 15 >/dev/null
+echo "benchmarks: micro-benchmarks, chat-bench (one node and a cluster of two) and chat-soak smoke runs completed"

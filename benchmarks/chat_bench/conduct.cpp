@@ -11,7 +11,6 @@
 #include "chat_bench/poll_until.hpp"
 #include "chat_bench/publish.hpp"
 #include "loadgen/escaped_exception.hpp"
-#include "loadgen/proc_stats.hpp"
 
 namespace chatd::chat_bench {
 
@@ -35,18 +34,19 @@ void spawn_publisher(Member& member, Run& run) {
 }
 
 // The client's connect completes before the server has accepted and set up the session, so
-// the server's cost per connection is taken once its CPU time stops growing.
+// the server's cost per connection is taken once its CPU time stops growing (several servers':
+// their sum).
 asio::awaitable<void> wait_for_server_to_settle(Run& run) {
-  const auto pid = run.options.server.pid;
-  if (!pid) co_return;
+  const auto& pids = run.options.server.pids;
+  if (pids.empty()) co_return;
   const auto executor = co_await asio::this_coro::executor;
   asio::steady_timer step(executor);
   const auto limit = std::min(run.deadline, Clock::now() + kServerSettleLimit);
-  auto before = loadgen::read_thread_cpu_ns(*pid);
+  auto before = servers_thread_cpu_ns(pids);
   while (before && Clock::now() < limit) {
     step.expires_after(kServerSettleStep);
     co_await step.async_wait(asio::as_tuple(asio::use_awaitable));
-    const auto after = loadgen::read_thread_cpu_ns(*pid);
+    const auto after = servers_thread_cpu_ns(pids);
     if (!after || *after < *before + kServerBusyNs) break;
     before = after;
   }
@@ -133,7 +133,7 @@ void stop_members(Run& run) {
 
 asio::awaitable<void> measure(Run& run) {
   Timeline& timeline = run.timeline;
-  timeline.after_warmup = sample_server(run.options.server.pid);
+  timeline.after_warmup = sample_servers(run.options);
   const auto start = Clock::now();
   timeline.start_ns = loadgen::now_ns();
   run.progress.last_read_ns.store(timeline.start_ns);
@@ -141,7 +141,7 @@ asio::awaitable<void> measure(Run& run) {
   timeline.end = co_await wait_for_deliveries(run);
   timeline.end_ns =
       timeline.end == RunEnd::finished ? run.progress.finished_ns.load() : loadgen::now_ns();
-  timeline.after_run = sample_server(run.options.server.pid);
+  timeline.after_run = sample_servers(run.options);
 }
 
 // Connects subscribers, then publishers, then warms up; records why it failed, if it did.
@@ -159,7 +159,7 @@ asio::awaitable<bool> set_up(Run& run, loadgen::IoPool& pool) {
   }
   co_await wait_for_server_to_settle(run);
   timeline.server_settled_ns = loadgen::now_ns();
-  timeline.after_connect = sample_server(run.options.server.pid);
+  timeline.after_connect = sample_servers(run.options);
   const bool warm = co_await warm_up(run);
   if (!warm) {
     timeline.setup_status = "timeout";
@@ -174,7 +174,7 @@ asio::awaitable<bool> set_up(Run& run, loadgen::IoPool& pool) {
 }  // namespace
 
 asio::awaitable<void> conduct(Run& run, loadgen::IoPool& pool) {
-  run.timeline.before_connect = sample_server(run.options.server.pid);
+  run.timeline.before_connect = sample_servers(run.options);
   const bool ready = co_await set_up(run, pool);
   if (ready) co_await measure(run);
   stop_members(run);

@@ -99,7 +99,7 @@ asio::awaitable<std::optional<std::string>> connect_member(Member& member, const
   const bool beast_reads = web && run.workload.web_reader == WebReader::beast;
   if (!ec && run.workload.idle && !beast_reads) loadgen::enable_receive_timestamps(socket, ec);
   if (ec) co_return "socket: " + ec.message();
-  const auto server = run.endpoint_for(connection.door());
+  const auto server = run.endpoint_for(connection.door(), member.node);
   const auto failure = co_await loadgen::connect_before(socket, server, run.deadline);
   if (failure) {
     co_return "connect to the " + std::string(door_name(connection.door())) + " door: " + *failure;

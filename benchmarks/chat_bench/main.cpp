@@ -11,9 +11,10 @@
 //   idle     N silent members and one announcer that sends a single line. Measures what opening
 //            the connections costs, server memory per connection, and when the one broadcast
 //            reaches each member (read by us, and queued by the kernel).
-// Members are spread over --threads io_contexts, one thread each. With --door web or mixed (or
-// --check-order) every member also digests the sequence of lines it received, and all must
-// agree. Prints one JSON line on stdout and a summary on stderr. Exit status: 0 the run completed
+// Members are spread over --threads io_contexts, one thread each, and round-robin over the nodes
+// of a cluster (--ports), whose rooms are one room. With --door web or mixed (or --check-order)
+// every member also digests the sequence of lines it received, and all must agree, on every
+// node. Prints one JSON line on stdout and a summary on stderr. Exit status: 0 the run completed
 // without loss, 1 connection failure / timeout / stall / loss / reordering / differing orders,
 // 2 bad flags.
 
@@ -45,6 +46,13 @@ void require_descriptors(std::size_t members) {
   }
 }
 
+std::vector<boost::asio::ip::tcp::endpoint> endpoints(const Options& options,
+                                                      const std::vector<std::uint16_t>& ports) {
+  std::vector<boost::asio::ip::tcp::endpoint> doors;
+  for (const auto port : ports) doors.emplace_back(options.server.host, port);
+  return doors;
+}
+
 int run_benchmark(const Options& options) {
   const auto workload = workload_for(options);
   require_descriptors(workload.members());
@@ -52,8 +60,14 @@ int run_benchmark(const Options& options) {
   const auto limit = loadgen::to_duration(options.duration_limit_s);
   loadgen::IoPool pool(options.threads);
   // Declared after the pool so that its sockets are destroyed first.
-  const boost::asio::ip::tcp::endpoint web_server(options.server.host, options.web_port);
-  Run run{options, workload, options.server.endpoint(), web_server, began + limit, {}, {}, {}};
+  Run run{options,
+          workload,
+          endpoints(options, options.line_ports),
+          endpoints(options, options.web_ports),
+          began + limit,
+          {},
+          {},
+          {}};
   create_members(run, pool);
   const auto conductor = asio::make_strand(pool.context(0));
   asio::co_spawn(conductor, conduct(run, pool), [&run, &pool](std::exception_ptr error) {

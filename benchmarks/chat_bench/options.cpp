@@ -1,8 +1,11 @@
 // chat-bench's flags; see options.hpp.
 #include "chat_bench/options.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <string>
+#include <system_error>
 
 #include "loadgen/command_line.hpp"
 
@@ -22,6 +25,8 @@ po::options_description describe_flags() {
     ("mode", po::value<std::string>()->default_value("fanout"), "fanout | latency | idle")
     ("door", po::value<std::string>()->default_value("line"), "line: every member on --port (line protocol); web: every member on --web-port (WebSocket at /ws); mixed: alternately one and the other, in the same room")
     ("web-port", po::value<long long>()->default_value(8080), "the server's web door (chatd --web), used by --door web and mixed")
+    ("ports", po::value<std::string>(), "P1,P2,...: the line doors of several nodes of one cluster (chatd --redis); members are spread over them round-robin, subscribers and publishers alike, so traffic enters on every node. Replaces --port")
+    ("web-ports", po::value<std::string>(), "W1,W2,...: the same nodes' web doors, in the same order; needed with --ports for --door web and mixed. Replaces --web-port")
     ("web-frames", po::value<std::string>()->default_value("line"), "web publishers: line = a text frame per line, the bare line; say = a frame per line, {\"type\":\"say\",\"text\":...} as the chat page sends; window = as many bare lines per frame as chatd takes (4 KiB + 512)")
     ("web-reader", po::value<std::string>()->default_value("frames"), "web members: frames = split frames out of 64 KiB socket reads (as lines are read); beast = Beast's websocket::stream::async_read, a frame per completion")
     ("subscribers", po::value<long long>()->default_value(100), "fanout/latency: members that only receive")
@@ -35,7 +40,13 @@ po::options_description describe_flags() {
     ("connections", po::value<long long>()->default_value(1000), "idle: number of idle members")
     ("threads", po::value<long long>()->default_value(1), "client threads, each with an io_context and a share of the connections");
   // clang-format on
-  loadgen::add_server_pid_flag(flags, "server process to sample for CPU time and RSS via /proc");
+  loadgen::add_server_pids_flag(
+      flags,
+      "server process to sample for CPU time and RSS via /proc; repeatable (one per node): CPU and "
+      "RSS are summed, and reported per process too");
+  flags.add_options()("store-pid", po::value<long long>(),
+                      "the cluster's store (redis-server) to sample the same way, reported apart, "
+                      "per million deliveries");
   return flags;
 }
 
@@ -71,13 +82,38 @@ WebReader web_reader_from(const std::string& text) {
   throw UsageError("--web-reader must be frames or beast, got '" + text + "'");
 }
 
+// The nodes' doors: --ports / --web-ports when given, else --port / --web-port as one node.
+void set_nodes(const po::variables_map& flags, Options& options) {
+  const bool line_list = flags.count("ports") != 0;
+  const bool web_list = flags.count("web-ports") != 0;
+  options.line_ports = line_list ? parse_port_list(flags["ports"].as<std::string>(), "--ports")
+                                 : std::vector<std::uint16_t>{options.server.port};
+  const auto web_port =
+      static_cast<std::uint16_t>(flag_in_range<long long>(flags, "web-port", 1, 65535));
+  options.web_ports = web_list
+                          ? parse_port_list(flags["web-ports"].as<std::string>(), "--web-ports")
+                          : std::vector<std::uint16_t>{web_port};
+  const bool line_used = options.doors != Doors::web;
+  const bool web_used = options.doors != Doors::line;
+  if (web_used && line_list && !web_list) {
+    throw UsageError("--door " + std::string(doors_name(options.doors)) +
+                     " with --ports needs --web-ports, the same nodes' web doors");
+  }
+  if (line_used && web_used && options.line_ports.size() != options.web_ports.size()) {
+    throw UsageError("--ports names " + std::to_string(options.line_ports.size()) +
+                     " nodes but --web-ports " + std::to_string(options.web_ports.size()) +
+                     "; give one of each per node, in the same order");
+  }
+  options.nodes = line_used ? options.line_ports.size() : options.web_ports.size();
+}
+
 Options options_from(const po::variables_map& flags) {
   Options options;
   options.server = loadgen::server_flags(flags);
-  options.web_port =
-      static_cast<std::uint16_t>(flag_in_range<long long>(flags, "web-port", 1, 65535));
+  options.store_pid = loadgen::process_flag(flags, "store-pid");
   options.mode = mode_from(flags["mode"].as<std::string>());
   options.doors = doors_from(flags["door"].as<std::string>());
+  set_nodes(flags, options);
   options.web_frames = web_frames_from(flags["web-frames"].as<std::string>());
   options.web_reader = web_reader_from(flags["web-reader"].as<std::string>());
   const bool latency = options.mode == Mode::latency;
@@ -125,6 +161,32 @@ std::string_view doors_name(Doors doors) {
       return "mixed";
   }
   return "?";
+}
+
+std::vector<std::uint16_t> parse_port_list(std::string_view text, std::string_view flag) {
+  const auto refuse = [flag, text](const std::string& why) {
+    return UsageError(std::string(flag) +
+                      " must be ports separated by commas, e.g. 9001,9002, got '" +
+                      std::string(text) + "': " + why);
+  };
+  std::vector<std::uint16_t> ports;
+  std::size_t begin = 0;
+  for (;;) {
+    const auto end = std::min(text.find(',', begin), text.size());
+    const auto entry = text.substr(begin, end - begin);
+    unsigned long value = 0;
+    const auto [stop, ec] = std::from_chars(entry.data(), entry.data() + entry.size(), value);
+    if (entry.empty() || ec != std::errc() || stop != entry.data() + entry.size())
+      throw refuse("'" + std::string(entry) + "' is not a port number");
+    if (value < 1 || value > 65535) throw refuse(std::string(entry) + " is not in 1..65535");
+    const auto port = static_cast<std::uint16_t>(value);
+    if (std::find(ports.begin(), ports.end(), port) != ports.end())
+      throw refuse(std::string(entry) + " is named twice");
+    ports.push_back(port);
+    if (end == text.size()) break;
+    begin = end + 1;
+  }
+  return ports;
 }
 
 std::optional<Options> parse_options(int argc, char** argv) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "loadgen/command_line.hpp"
 
@@ -12,8 +13,8 @@ namespace chatd::chat_bench {
 
 enum class Mode { fanout, latency, idle };
 
-// The door a member comes in by: chatd's line protocol (--port) or its WebSocket door at /ws
-// (--web-port).
+// The door a member comes in by: chatd's line protocol (--port, or one of --ports) or its
+// WebSocket door at /ws (--web-port, or one of --web-ports).
 enum class Door { line, web };
 
 // Which doors the members use: all one, or alternating (members 0, 2, 4... line, the others web).
@@ -40,8 +41,14 @@ constexpr std::size_t kMaxPayloadBytes = 4000;  // chatd refuses lines over 4096
 
 // Validated flags; parse_options fills every field, and its flag table holds the defaults.
 struct Options {
-  loadgen::ServerFlags server;  // server.port is the line door's
-  std::uint16_t web_port{};     // the web door's
+  loadgen::ServerFlags server;  // server.pids: every --server-pid (the servers' CPU is summed)
+  // One entry per node the members are spread over: --ports and --web-ports, or --port and
+  // --web-port alone (one node). Both lists have `nodes` entries when both doors are in use;
+  // the list of a door no member uses holds what was given.
+  std::vector<std::uint16_t> line_ports;
+  std::vector<std::uint16_t> web_ports;
+  std::size_t nodes{};
+  std::optional<int> store_pid;  // the cluster's store (Redis): its CPU is reported apart
   Mode mode{};
   Doors doors{};
   WebFrames web_frames{};
@@ -61,5 +68,9 @@ struct Options {
 // Returns nothing when --help was asked for. Throws loadgen::UsageError or a program_options
 // error on bad flags.
 std::optional<Options> parse_options(int argc, char** argv);
+
+// "9001,9002,9003" as ports; throws loadgen::UsageError naming `flag` on an empty list, an empty
+// entry, a repeated port or one outside 1..65535.
+std::vector<std::uint16_t> parse_port_list(std::string_view text, std::string_view flag);
 
 }  // namespace chatd::chat_bench

@@ -67,6 +67,7 @@ void record_stamp(Member& member, Run& run, std::string_view from, std::string_v
     return;
   }
   ++member.deliveries;
+  ++member.deliveries_from[stamp.publisher];
   member.last_latency_us = micros_between(stamp.sent_ns, arrival.read_ns);
   if (arrival.kernel_ns) {
     member.last_kernel_latency_us = micros_between(stamp.sent_ns, *arrival.kernel_ns);

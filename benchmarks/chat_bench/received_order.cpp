@@ -17,7 +17,9 @@ std::uint64_t mix(std::uint64_t digest, std::uint64_t value) {
 }
 
 std::string describe(const OrderWitness& witness) {
-  return "member " + std::to_string(witness.member) + " (" + std::string(witness.door) + ")";
+  std::string where(witness.door);
+  if (!witness.node.empty()) where += " door of node " + std::string(witness.node);
+  return "member " + std::to_string(witness.member) + " (" + where + ")";
 }
 
 // The first line number at which two digests can be told apart: the start of the first

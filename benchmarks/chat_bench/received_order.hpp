@@ -44,11 +44,13 @@ class ReceivedOrder {
   std::uint64_t renamed_lines_ = 0;
 };
 
-// A member as the comparison sees it: its index, its door's name and what it received.
+// A member as the comparison sees it: its index, its door's name, what it received, and in a
+// run over several nodes the server it is connected to (empty for one node).
 struct OrderWitness {
   std::size_t member = 0;
   std::string_view door;
   const ReceivedOrder* order = nullptr;
+  std::string_view node;
 };
 
 // Nothing when every witness holds the same sequence from the same names; otherwise which two

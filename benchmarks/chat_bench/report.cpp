@@ -11,18 +11,31 @@ using loadgen::optional_text;
 
 namespace {
 
+// One door's address, or several nodes' as "a, b and c".
+std::string doors_text(const std::vector<boost::asio::ip::tcp::endpoint>& doors) {
+  std::string text;
+  for (std::size_t index = 0; index < doors.size(); ++index) {
+    if (index > 0) text += index + 1 == doors.size() ? " and " : ", ";
+    text += doors[index].address().to_string() + ":" + std::to_string(doors[index].port());
+  }
+  return text;
+}
+
 void print_workload(std::ostream& out, const Run& run) {
   const Workload& workload = run.workload;
   out << "chat-bench " << mode_name(run.options.mode) << " against ";
+  if (workload.nodes > 1) out << workload.nodes << " nodes, ";
+  const auto doors = workload.nodes > 1 ? " doors" : " door";
   switch (workload.doors) {
     case Doors::line:
-      out << run.server << " (line door): ";
+      out << doors_text(run.line_servers) << " (line" << doors << "): ";
       break;
     case Doors::web:
-      out << run.web_server << " (web door): ";
+      out << doors_text(run.web_servers) << " (web" << doors << "): ";
       break;
     case Doors::mixed:
-      out << run.server << " (line door) and " << run.web_server << " (web door), alternating: ";
+      out << doors_text(run.line_servers) << " (line" << doors << ") and "
+          << doors_text(run.web_servers) << " (web" << doors << "), alternating: ";
       break;
   }
   if (workload.idle) {
@@ -41,8 +54,9 @@ void print_connect(std::ostream& out, const Run& run, const Figures& figures) {
   out << "  connect: " << run.workload.members() << " connections in "
       << optional_text(figures.connect_s, 3, " s") << " ("
       << optional_text(figures.connect_us_per_conn, 1, " us each") << ")";
-  if (run.options.server.pid) {
-    out << "; server " << optional_text(figures.connect_server_cpu_s, 4, " CPU-s") << " ("
+  if (!run.options.server.pids.empty()) {
+    out << "; server" << (run.options.server.pids.size() > 1 ? "s " : " ")
+        << optional_text(figures.connect_server_cpu_s, 4, " CPU-s") << " ("
         << optional_text(figures.connect_server_cpu_us_per_conn, 2, " CPU-us per connection")
         << ", busy " << optional_text(figures.connect_server_settle_s, 3, " s")
         << " after the last connect)";
@@ -81,8 +95,42 @@ void print_order(std::ostream& out, const Run& run, const Totals& totals) {
     out << "  order: identical at " << run.members.size() << " members\n";
 }
 
+std::string pids_text(const std::vector<int>& pids) {
+  if (pids.size() == 1) return "server pid " + std::to_string(pids.front());
+  std::string text = "servers (pids";
+  for (const int pid : pids) text += " " + std::to_string(pid);
+  return text + ", summed)";
+}
+
+std::optional<double> each(const std::vector<std::optional<double>>& values, std::size_t index) {
+  return index < values.size() ? values[index] : std::nullopt;
+}
+
+// Several servers: each one's share, after the sums.
+void print_each_server(std::ostream& out, const Run& run, const Totals& totals,
+                       const Figures& figures) {
+  const auto& pids = run.options.server.pids;
+  if (pids.size() < 2) return;
+  for (std::size_t index = 0; index < pids.size(); ++index) {
+    const auto cpu_s = each(figures.server_cpu_s_each, index);
+    std::optional<double> per_million;
+    if (cpu_s && totals.deliveries > 0)
+      per_million = *cpu_s / static_cast<double>(totals.deliveries) * 1e6;
+    out << "    pid " << pids[index] << ": " << optional_text(cpu_s, 3, " CPU-s") << " ("
+        << optional_text(per_million, 4, " CPU-s per million deliveries") << "), RSS "
+        << optional_text(each(figures.server_rss_kb_each, index), 0, " kB") << '\n';
+  }
+}
+
+void print_store(std::ostream& out, const Run& run, const Figures& figures) {
+  out << "  store pid " << *run.options.store_pid << ": "
+      << optional_text(figures.store_cpu_s, 3, " CPU-s") << " ("
+      << optional_text(figures.store_cpu_s_per_million, 4, " CPU-s per million deliveries")
+      << "), RSS " << optional_text(figures.store_rss_kb, 0, " kB") << '\n';
+}
+
 void print_server(std::ostream& out, const Run& run, const Figures& figures) {
-  out << "  server pid " << *run.options.server.pid << ": "
+  out << "  " << pids_text(run.options.server.pids) << ": "
       << optional_text(figures.server_cpu_s, 3, " CPU-s") << " ("
       << optional_text(figures.server_cpu_s_per_million, 4, " CPU-s per million deliveries")
       << "), RSS " << optional_text(figures.server_rss_kb, 0, " kB") << " (peak "
@@ -91,6 +139,10 @@ void print_server(std::ostream& out, const Run& run, const Figures& figures) {
     out << ", " << optional_text(figures.rss_per_conn_kb, 2, " kB per connection");
   }
   out << "; chat-bench itself " << optional_text(figures.client_cpu_s, 3, " CPU-s") << '\n';
+}
+
+std::vector<std::optional<double>> pids_as_numbers(const std::vector<int>& pids) {
+  return {pids.begin(), pids.end()};
 }
 
 }  // namespace
@@ -153,7 +205,16 @@ std::string json_report(const Run& run, const Totals& totals, const Figures& fig
       .number("broadcast_max_us", idle_only(quantile_us(totals.arrival, 1.0)), 0)
       .number("broadcast_kernel_p50_us", idle_only(quantile_us(totals.kernel_arrival, 0.50)), 0)
       .number("broadcast_kernel_p99_us", idle_only(quantile_us(totals.kernel_arrival, 0.99)), 0)
-      .number("broadcast_kernel_max_us", idle_only(quantile_us(totals.kernel_arrival, 1.0)), 0);
+      .number("broadcast_kernel_max_us", idle_only(quantile_us(totals.kernel_arrival, 1.0)), 0)
+      .count("nodes", workload.nodes)
+      .count("messages_sequenced", totals.messages_sequenced)
+      .number("messages_sequenced_per_s", figures.messages_sequenced_per_s, 0)
+      .numbers("server_pids", pids_as_numbers(run.options.server.pids), 0)
+      .numbers("server_cpu_s_each", figures.server_cpu_s_each, 3)
+      .numbers("server_rss_kb_each", figures.server_rss_kb_each, 0)
+      .number("store_cpu_s", figures.store_cpu_s, 3)
+      .number("store_cpu_s_per_million", figures.store_cpu_s_per_million, 4)
+      .number("store_rss_kb", figures.store_rss_kb, 0);
   return json.str();
 }
 
@@ -166,6 +227,10 @@ void print_summary(std::ostream& out, const Run& run, const Totals& totals, cons
       << " s = " << optional_text(figures.deliveries_per_s, 0, " deliveries/s") << "; lost "
       << totals.lost << ", reordered " << totals.reordered << ", disconnected "
       << totals.disconnected << ", ignored lines " << totals.ignored_lines << '\n';
+  if (!run.workload.idle) {
+    out << "  sequenced " << totals.messages_sequenced << " distinct publisher lines = "
+        << optional_text(figures.messages_sequenced_per_s, 0, " messages sequenced/s") << '\n';
+  }
   if (run.workload.idle) {
     print_latency(out, "broadcast arrival, read", totals.arrival);
     print_latency(out, "broadcast arrival, kernel", totals.kernel_arrival);
@@ -174,7 +239,11 @@ void print_summary(std::ostream& out, const Run& run, const Totals& totals, cons
   }
   if (run.workload.doors == Doors::mixed) print_doors(out, totals);
   print_order(out, run, totals);
-  if (run.options.server.pid) print_server(out, run, figures);
+  if (!run.options.server.pids.empty()) {
+    print_server(out, run, figures);
+    print_each_server(out, run, totals, figures);
+  }
+  if (run.options.store_pid) print_store(out, run, figures);
   out << "  result: " << verdict.status << ": " << verdict.detail << '\n';
 }
 

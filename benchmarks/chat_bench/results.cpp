@@ -1,6 +1,7 @@
 // What a finished run adds up to; see results.hpp.
 #include "chat_bench/results.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace chatd::chat_bench {
@@ -45,6 +46,61 @@ std::optional<double> as_double(std::optional<std::uint64_t> value) {
   return static_cast<double>(*value);
 }
 
+std::optional<double> as_double(std::optional<double> value) {
+  return value;
+}
+
+// A field of every server sample, summed; nothing if there are none or one is missing.
+template <class Field>
+std::optional<double> summed(const ServerSample& sample, Field field) {
+  if (sample.servers.empty()) return std::nullopt;
+  double total = 0;
+  for (const ProcessSample& server : sample.servers) {
+    const auto value = as_double(server.*field);
+    if (!value) return std::nullopt;
+    total += *value;
+  }
+  return total;
+}
+
+std::optional<double> per_million(std::optional<double> cpu_s, std::uint64_t deliveries) {
+  if (!cpu_s || deliveries == 0) return std::nullopt;
+  return *cpu_s / static_cast<double>(deliveries) * 1e6;
+}
+
+// Each line is sequenced once: count, per publisher, the most of its lines any member got.
+std::uint64_t count_sequenced(const Run& run) {
+  std::uint64_t total = 0;
+  for (std::size_t publisher = 0; publisher < run.workload.publishers; ++publisher) {
+    std::uint64_t most = 0;
+    for (const auto& member : run.members)
+      most = std::max(most, member->deliveries_from[publisher]);
+    total += most;
+  }
+  return total;
+}
+
+void compute_process_figures(const Run& run, const Totals& totals, Figures& figures) {
+  const ServerSample& before = run.timeline.after_warmup;
+  const ServerSample& after = run.timeline.after_run;
+  figures.server_cpu_s =
+      difference(summed(after, &ProcessSample::cpu_s), summed(before, &ProcessSample::cpu_s));
+  figures.server_cpu_s_per_million = per_million(figures.server_cpu_s, totals.deliveries);
+  for (std::size_t index = 0; index < after.servers.size() && index < before.servers.size();
+       ++index) {
+    figures.server_cpu_s_each.push_back(
+        difference(after.servers[index].cpu_s, before.servers[index].cpu_s));
+    figures.server_rss_kb_each.push_back(as_double(after.servers[index].rss_kb));
+  }
+  figures.server_rss_kb = summed(after, &ProcessSample::rss_kb);
+  figures.server_hwm_kb = summed(after, &ProcessSample::hwm_kb);
+  if (after.store && before.store) {
+    figures.store_cpu_s = difference(after.store->cpu_s, before.store->cpu_s);
+    figures.store_cpu_s_per_million = per_million(figures.store_cpu_s, totals.deliveries);
+    figures.store_rss_kb = as_double(after.store->rss_kb);
+  }
+}
+
 void compute_connect_figures(const Run& run, Figures& figures) {
   const Timeline& timeline = run.timeline;
   if (timeline.connect_ended_ns <= timeline.connect_began_ns) return;
@@ -52,8 +108,8 @@ void compute_connect_figures(const Run& run, Figures& figures) {
   figures.connect_s =
       static_cast<double>(timeline.connect_ended_ns - timeline.connect_began_ns) / 1e9;
   figures.connect_us_per_conn = *figures.connect_s * 1e6 / members;
-  const auto cpu_ns = difference(as_double(timeline.after_connect.thread_cpu_ns),
-                                 as_double(timeline.before_connect.thread_cpu_ns));
+  const auto cpu_ns = difference(summed(timeline.after_connect, &ProcessSample::thread_cpu_ns),
+                                 summed(timeline.before_connect, &ProcessSample::thread_cpu_ns));
   if (!cpu_ns) return;
   figures.connect_server_settle_s =
       static_cast<double>(timeline.server_settled_ns - timeline.connect_ended_ns) / 1e9;
@@ -66,12 +122,20 @@ void compute_connect_figures(const Run& run, Figures& figures) {
 Totals add_up(const Run& run) {
   Totals totals;
   for (const auto& member : run.members) add_member(totals, *member, run.workload);
+  totals.messages_sequenced = count_sequenced(run);
   if (run.workload.check_order) {
+    // Members on several nodes are told apart by their node's door.
+    std::vector<std::string> nodes(run.members.size());
     std::vector<OrderWitness> witnesses;
     witnesses.reserve(run.members.size());
     for (std::size_t index = 0; index < run.members.size(); ++index) {
       const Member& member = *run.members[index];
-      witnesses.push_back(OrderWitness{index, door_name(member.connection.door()), &*member.order});
+      if (run.workload.nodes > 1) {
+        const auto& door = run.endpoint_for(member.connection.door(), member.node);
+        nodes[index] = door.address().to_string() + ":" + std::to_string(door.port());
+      }
+      witnesses.push_back(
+          OrderWitness{index, door_name(member.connection.door()), &*member.order, nodes[index]});
     }
     totals.order_difference = compare_orders(witnesses);
   }
@@ -114,18 +178,17 @@ Figures compute_figures(const Run& run, const Totals& totals) {
   if (timeline.end == RunEnd::not_started) return figures;
   figures.elapsed_s = static_cast<double>(timeline.end_ns - timeline.start_ns) / 1e9;
   const auto deliveries = static_cast<double>(totals.deliveries);
-  if (figures.elapsed_s > 0) figures.deliveries_per_s = deliveries / figures.elapsed_s;
-  figures.server_cpu_s = difference(timeline.after_run.cpu_s, timeline.after_warmup.cpu_s);
+  if (figures.elapsed_s > 0) {
+    figures.deliveries_per_s = deliveries / figures.elapsed_s;
+    figures.messages_sequenced_per_s =
+        static_cast<double>(totals.messages_sequenced) / figures.elapsed_s;
+  }
+  compute_process_figures(run, totals, figures);
   figures.client_cpu_s =
       difference(timeline.after_run.client_cpu_s, timeline.after_warmup.client_cpu_s);
-  if (figures.server_cpu_s && totals.deliveries > 0) {
-    figures.server_cpu_s_per_million = *figures.server_cpu_s / deliveries * 1e6;
-  }
-  figures.server_rss_kb = as_double(timeline.after_run.rss_kb);
-  figures.server_hwm_kb = as_double(timeline.after_run.hwm_kb);
   if (run.workload.idle) {
-    const auto growth = difference(as_double(timeline.after_warmup.rss_kb),
-                                   as_double(timeline.before_connect.rss_kb));
+    const auto growth = difference(summed(timeline.after_warmup, &ProcessSample::rss_kb),
+                                   summed(timeline.before_connect, &ProcessSample::rss_kb));
     if (growth) figures.rss_per_conn_kb = *growth / static_cast<double>(run.options.connections);
     if (timeline.end == RunEnd::finished) figures.broadcast_ms = figures.elapsed_s * 1000;
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chat_bench/run.hpp"
 #include "loadgen/latency_histogram.hpp"
@@ -21,6 +22,9 @@ struct DoorTotals {
 
 struct Totals {
   std::uint64_t deliveries = 0;
+  // Distinct publisher lines received: per publisher, the most of its lines one member
+  // received. A server sequences each line once, however many members it reaches.
+  std::uint64_t messages_sequenced = 0;
   std::uint64_t lost = 0;
   std::uint64_t reordered = 0;
   std::uint64_t ignored_lines = 0;
@@ -56,11 +60,19 @@ Verdict judge(const Run& run, const Totals& totals);
 struct Figures {
   double elapsed_s = 0;
   std::optional<double> deliveries_per_s;
+  std::optional<double> messages_sequenced_per_s;
+  // Server figures are sums over every --server-pid; the _each ones are per PID, in order.
   std::optional<double> server_cpu_s;
   std::optional<double> server_cpu_s_per_million;
+  std::vector<std::optional<double>> server_cpu_s_each;
   std::optional<double> client_cpu_s;  // this process, over the same span as server_cpu_s
   std::optional<double> server_rss_kb;
   std::optional<double> server_hwm_kb;
+  std::vector<std::optional<double>> server_rss_kb_each;
+  // --store-pid, over the same span.
+  std::optional<double> store_cpu_s;
+  std::optional<double> store_cpu_s_per_million;
+  std::optional<double> store_rss_kb;
   std::optional<double> rss_per_conn_kb;
   std::optional<double> broadcast_ms;  // idle: from the send until the last member had it
   // Opening the connections: the client's wall time, and the server's CPU time once it settled.

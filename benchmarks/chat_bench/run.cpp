@@ -34,6 +34,7 @@ Workload workload_for(const Options& options) {
   workload.web_frames = options.web_frames;
   workload.web_reader = options.web_reader;
   workload.check_order = options.check_order || options.doors != Doors::line;
+  workload.nodes = options.nodes;
   workload.bytes = options.bytes;
   workload.read_buffer_bytes = kReadBufferBytes;
   if (options.mode == Mode::idle) {
@@ -75,30 +76,55 @@ Door door_of(const Workload& workload, std::size_t index) {
   return Door::line;
 }
 
-Member::Member(asio::io_context& ioc, const Workload& workload, Door door,
+std::size_t node_of(const Workload& workload, std::size_t index) {
+  const auto in_group = index < workload.subscribers ? index : index - workload.subscribers;
+  const auto slot = workload.doors == Doors::mixed ? in_group / 2 : in_group;
+  return slot % workload.nodes;
+}
+
+Member::Member(asio::io_context& ioc, const Workload& workload, Door door, std::size_t node_index,
                std::optional<std::uint64_t> publisher_index,
                std::optional<asio::ip::address_v4> source_address)
     : strand(asio::make_strand(ioc)),
       connection(strand, door, workload.web_frames),
+      node(node_index),
       wake(strand),
       publisher(publisher_index),
       source(source_address),
       next_sequence(workload.publishers, 0),
-      warmup_seen(workload.publishers, false) {
+      warmup_seen(workload.publishers, false),
+      deliveries_from(workload.publishers, 0) {
   if (!workload.idle) latency = std::make_unique<loadgen::LatencyHistogram>();
   if (workload.check_order) order.emplace(workload.publishers);
 }
 
-ServerSample sample_server(std::optional<int> pid) {
-  ServerSample sample;
-  sample.client_cpu_s = loadgen::read_cpu_seconds(static_cast<int>(::getpid()));
-  if (!pid) return sample;
-  const auto status = loadgen::read_status(*pid);
-  sample.cpu_s = loadgen::read_cpu_seconds(*pid);
-  sample.thread_cpu_ns = loadgen::read_thread_cpu_ns(*pid);
+ProcessSample sample_process(int pid) {
+  ProcessSample sample;
+  const auto status = loadgen::read_status(pid);
+  sample.cpu_s = loadgen::read_cpu_seconds(pid);
+  sample.thread_cpu_ns = loadgen::read_thread_cpu_ns(pid);
   sample.rss_kb = status.rss_kb;
   sample.hwm_kb = status.hwm_kb;
   return sample;
+}
+
+ServerSample sample_servers(const Options& options) {
+  ServerSample sample;
+  sample.client_cpu_s = loadgen::read_cpu_seconds(static_cast<int>(::getpid()));
+  for (const int pid : options.server.pids) sample.servers.push_back(sample_process(pid));
+  if (options.store_pid) sample.store = sample_process(*options.store_pid);
+  return sample;
+}
+
+std::optional<std::uint64_t> servers_thread_cpu_ns(const std::vector<int>& pids) {
+  if (pids.empty()) return std::nullopt;
+  std::uint64_t total = 0;
+  for (const int pid : pids) {
+    const auto on_cpu_ns = loadgen::read_thread_cpu_ns(pid);
+    if (!on_cpu_ns) return std::nullopt;
+    total += *on_cpu_ns;
+  }
+  return total;
 }
 
 void create_members(Run& run, loadgen::IoPool& pool) {
@@ -107,9 +133,9 @@ void create_members(Run& run, loadgen::IoPool& pool) {
   for (std::size_t index = 0; index < workload.members(); ++index) {
     std::optional<std::uint64_t> publisher;
     if (index >= workload.subscribers) publisher = index - workload.subscribers;
-    run.members.push_back(std::make_unique<Member>(pool.context(index), workload,
-                                                   door_of(workload, index), publisher,
-                                                   source_address_for(workload, index)));
+    run.members.push_back(std::make_unique<Member>(
+        pool.context(index), workload, door_of(workload, index), node_of(workload, index),
+        publisher, source_address_for(workload, index)));
   }
 }
 

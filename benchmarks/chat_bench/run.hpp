@@ -43,6 +43,7 @@ struct Workload {
   WebFrames web_frames = WebFrames::line;
   WebReader web_reader = WebReader::frames;
   bool check_order = false;  // every member digests what it received; all must agree
+  std::size_t nodes = 1;     // servers the members are spread over (one cluster)
 
   std::size_t members() const { return subscribers + publishers; }
   std::uint64_t expected_deliveries() const { return members() * publishers * messages; }
@@ -65,15 +66,21 @@ struct Progress {
 // Member `index`'s door: --door's, or for mixed, line for even indices and web for odd ones.
 Door door_of(const Workload& workload, std::size_t index);
 
+// Member `index`'s node: subscribers and publishers are each dealt round-robin over the nodes,
+// so every node has publishers (traffic enters everywhere) and subscribers. For mixed, two
+// neighbours (one per door) share a node, so every node serves both doors.
+std::size_t node_of(const Workload& workload, std::size_t index);
+
 // One client connection. All fields except the atomic are touched only on the member's strand,
 // or by the main thread once the io_contexts have stopped.
 struct Member {
-  Member(boost::asio::io_context& ioc, const Workload& workload, Door door,
+  Member(boost::asio::io_context& ioc, const Workload& workload, Door door, std::size_t node_index,
          std::optional<std::uint64_t> publisher_index,
          std::optional<boost::asio::ip::address_v4> source_address);
 
   Strand strand;
   Connection connection;
+  std::size_t node = 0;            // which of the servers it is connected to
   boost::asio::steady_timer wake;  // the publisher loop sleeps on it: start, window opened, stop
   std::optional<std::uint64_t> publisher;
   std::optional<boost::asio::ip::address_v4> source;
@@ -86,6 +93,7 @@ struct Member {
   std::size_t warmups_seen = 0;
   std::size_t publishers_complete = 0;
   std::uint64_t deliveries = 0;
+  std::vector<std::uint64_t> deliveries_from;  // per publisher: its lines this member received
   std::uint64_t lost = 0;
   std::uint64_t reordered = 0;
   std::uint64_t ignored_lines = 0;
@@ -110,15 +118,28 @@ struct Member {
 
 enum class RunEnd { not_started, finished, quiet, deadline };
 
-struct ServerSample {
+// One process watched through /proc at one moment.
+struct ProcessSample {
   std::optional<double> cpu_s;
   std::optional<std::uint64_t> thread_cpu_ns;
   std::optional<std::uint64_t> rss_kb;
   std::optional<std::uint64_t> hwm_kb;
+};
+
+ProcessSample sample_process(int pid);
+
+// Every watched process at one moment.
+struct ServerSample {
+  std::vector<ProcessSample> servers;  // one per --server-pid, in order
+  std::optional<ProcessSample> store;  // --store-pid
   std::optional<double> client_cpu_s;  // ours at the same moment: whether we kept up
 };
 
-ServerSample sample_server(std::optional<int> pid);
+ServerSample sample_servers(const Options& options);
+
+// The servers' on-CPU time summed over their threads; nothing when no server is watched or one
+// could not be read.
+std::optional<std::uint64_t> servers_thread_cpu_ns(const std::vector<int>& pids);
 
 // What the conductor saw; read by the main thread after the io_contexts have stopped.
 struct Timeline {
@@ -139,16 +160,16 @@ struct Timeline {
 struct Run {
   Options options;
   Workload workload;
-  boost::asio::ip::tcp::endpoint server;      // the line door
-  boost::asio::ip::tcp::endpoint web_server;  // the web door
+  std::vector<boost::asio::ip::tcp::endpoint> line_servers;  // the line doors, one per node
+  std::vector<boost::asio::ip::tcp::endpoint> web_servers;   // the web doors, one per node
   Clock::time_point deadline;
   Progress progress;
   std::vector<std::unique_ptr<Member>> members;  // subscribers first, then publishers
   Timeline timeline;
 
   Member& publisher(std::size_t index) { return *members[workload.subscribers + index]; }
-  const boost::asio::ip::tcp::endpoint& endpoint_for(Door door) const {
-    return door == Door::web ? web_server : server;
+  const boost::asio::ip::tcp::endpoint& endpoint_for(Door door, std::size_t node) const {
+    return door == Door::web ? web_servers[node] : line_servers[node];
   }
 };
 

@@ -1,5 +1,6 @@
 // Flags and main() plumbing shared by the load generators: range-checked flags, the loopback-only
-// host, --server-pid, and the exit statuses (0 ok, 1 failed run, 2 bad flags).
+// host, --server-pid (once, or repeatable), and the exit statuses (0 ok, 1 failed run, 2 bad
+// flags).
 #pragma once
 
 #include <boost/asio/ip/address_v4.hpp>
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace chatd::loadgen {
 
@@ -37,16 +39,26 @@ T flag_in_range(const boost::program_options::variables_map& flags, const char* 
   return value;
 }
 
-// --host, --port and --server-pid: where the server listens, and which process to watch.
+// --host, --port and --server-pid: where the server listens, and which processes to watch.
 struct ServerFlags {
   boost::asio::ip::address_v4 host;  // in 127.0.0.0/8: the load generators never leave the machine
   std::uint16_t port{};
-  std::optional<int> pid;  // a process whose /proc entries can be read
+  std::vector<int> pids;  // every --server-pid in order, each a process whose /proc can be read
 
   boost::asio::ip::tcp::endpoint endpoint() const { return {host, port}; }
+  // The one server watched, for programs whose --server-pid is given once.
+  std::optional<int> pid() const {
+    if (pids.empty()) return std::nullopt;
+    return pids.front();
+  }
 };
 
 ServerFlags server_flags(const boost::program_options::variables_map& flags);
+
+// The value of a flag naming a process (e.g. --store-pid), checked readable through /proc;
+// nothing when it was not given.
+std::optional<int> process_flag(const boost::program_options::variables_map& flags,
+                                const char* name);
 
 // Parses argv against `description`; prints the help and returns nothing for --help.
 std::optional<boost::program_options::variables_map> parse_command_line(
@@ -64,9 +76,10 @@ auto parse_options_with(int argc, char** argv,
 }
 
 // The flags every load generator has: --help, --host, --port. Then its own, then
-// add_server_pid_flag.
+// add_server_pid_flag (--server-pid at most once) or add_server_pids_flag (repeatable).
 void add_common_flags(boost::program_options::options_description& flags);
 void add_server_pid_flag(boost::program_options::options_description& flags, const char* help);
+void add_server_pids_flag(boost::program_options::options_description& flags, const char* help);
 
 // main(): parse(argc, argv) gives the options (nothing after --help), run(options) the exit
 // status. What escapes becomes one too: UsageError and program_options errors are bad flags (2),

@@ -51,6 +51,16 @@ JsonLine& JsonLine::number(std::string_view key, std::optional<double> value, in
   return raw(key, value ? fixed(*value, decimals) : std::string("null"));
 }
 
+JsonLine& JsonLine::numbers(std::string_view key, const std::vector<std::optional<double>>& values,
+                            int decimals) {
+  std::string list = "[";
+  for (const auto& value : values) {
+    if (list.size() > 1) list += ',';
+    list += value ? fixed(*value, decimals) : std::string("null");
+  }
+  return raw(key, list + "]");
+}
+
 JsonLine& JsonLine::strings(std::string_view key, const std::vector<std::string>& values) {
   std::string list = "[";
   for (const auto& value : values) {

@@ -22,6 +22,8 @@ class JsonLine {
   JsonLine& count(std::string_view key, std::optional<std::uint64_t> value);
   JsonLine& number(std::string_view key, std::optional<double> value, int decimals);
   JsonLine& strings(std::string_view key, const std::vector<std::string>& values);
+  JsonLine& numbers(std::string_view key, const std::vector<std::optional<double>>& values,
+                    int decimals);
   std::string str() const { return body_ + "}"; }
 
  private:

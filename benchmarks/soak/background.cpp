@@ -21,8 +21,8 @@ namespace {
 constexpr auto kSweepInterval = 200ms;
 
 void sample_server(Soak& soak) {
-  if (!soak.options.server.pid) return;
-  const auto sample = sample_process(*soak.options.server.pid);
+  if (!soak.options.server.pid()) return;
+  const auto sample = sample_process(*soak.options.server.pid());
   ++soak.watch.samples;
   if (!sample.alive) {
     if (!soak.watch.died) note_error(soak, "the server process is gone");
@@ -53,7 +53,7 @@ void print_progress(Soak& soak) {
             << t.messages_sent << " delivered " << t.deliveries_received << " lost "
             << t.lost_in_stays << " reordered " << t.reordered << " dup " << t.duplicated
             << " evictions " << t.evictions << " errors " << t.errors;
-  if (soak.options.server.pid) {
+  if (soak.options.server.pid()) {
     std::cerr << " | server RSS max " << optional_text(soak.watch.rss_max_kb) << " kB, fds max "
               << optional_text(soak.watch.fds_max);
   }

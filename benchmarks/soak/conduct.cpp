@@ -136,7 +136,7 @@ void populate(Soak& soak) {
 
 asio::awaitable<void> conduct(Soak& soak) {
   const auto executor = co_await asio::this_coro::executor;
-  if (soak.options.server.pid) soak.watch.start = sample_process(*soak.options.server.pid);
+  if (soak.options.server.pid()) soak.watch.start = sample_process(*soak.options.server.pid());
   soak.slots.resize(soak.options.clients);
   asio::co_spawn(executor, sample_every_second(soak), log_escaped_exception(soak, "sampler"));
   asio::co_spawn(executor, sweep_periodically(soak), log_escaped_exception(soak, "sweeper"));
@@ -151,8 +151,8 @@ asio::awaitable<void> conduct(Soak& soak) {
   }
   soak.talking = false;
   soak.talk_ended = Clock::now();
-  if (soak.options.server.pid) {
-    soak.watch.rss_talk_end_kb = sample_process(*soak.options.server.pid).rss_kb;
+  if (soak.options.server.pid()) {
+    soak.watch.rss_talk_end_kb = sample_process(*soak.options.server.pid()).rss_kb;
   }
   for (const auto& client : soak.everyone) client->wake.cancel();  // stop talking, stop pausing
 
@@ -173,8 +173,8 @@ asio::awaitable<void> conduct(Soak& soak) {
   sweep_stays(soak, true);
 
   co_await pause_conductor(soak, kDescriptorSettle);
-  if (soak.options.server.pid) {
-    soak.watch.end = sample_process(*soak.options.server.pid);
+  if (soak.options.server.pid()) {
+    soak.watch.end = sample_process(*soak.options.server.pid());
     if (!soak.watch.end->alive) soak.watch.died = true;
   }
   soak.background_done = true;

@@ -75,7 +75,7 @@ void on_reader_end(Client& client, Soak& soak, error_code ec) {
   const bool talking = soak.talking;
   if (client.kind == Kind::slow) {
     // A dead server closes everybody; that is not an eviction.
-    const auto pid = soak.options.server.pid;
+    const auto pid = soak.options.server.pid();
     if (client.told_too_slow || !pid || sample_process(*pid).alive) ++soak.totals.evictions;
   } else {
     if (client.told_too_slow) ++soak.totals.evictions;

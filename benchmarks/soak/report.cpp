@@ -153,7 +153,7 @@ std::string json_report(const Soak& soak, const Verdict& verdict, double elapsed
       .count("fd_start", sample_field(w.start, &ProcessSample::fds))
       .count("fd_max", w.fds_max)
       .count("fd_end", sample_field(w.end, &ProcessSample::fds))
-      .raw("server_alive", soak.options.server.pid ? (w.died ? "false" : "true") : "null")
+      .raw("server_alive", soak.options.server.pid() ? (w.died ? "false" : "true") : "null")
       .count("errors", t.errors)
       .strings("first_errors", t.first_errors);
   return json.str();
@@ -185,8 +185,8 @@ void print_summary(std::ostream& out, const Soak& soak, const Verdict& verdict, 
       << ", 'left (too slow)' notices " << t.too_slow_notices << "); latency mean "
       << fixed(t.latency_count > 0 ? t.latency_sum_ms / static_cast<double>(t.latency_count) : 0, 2)
       << " ms, max " << fixed(t.latency_max_ms, 1) << " ms\n";
-  if (o.server.pid) {
-    out << "  server pid " << *o.server.pid << ": RSS start "
+  if (o.server.pid()) {
+    out << "  server pid " << *o.server.pid() << ": RSS start "
         << optional_text(sample_field(w.start, &ProcessSample::rss_kb)) << " kB, max "
         << optional_text(w.rss_max_kb) << " kB, end "
         << optional_text(sample_field(w.end, &ProcessSample::rss_kb)) << " kB (VmHWM "

@@ -26,7 +26,7 @@ std::vector<Stamp> interleaved(std::uint64_t lines) {
 }
 
 std::optional<std::string> compare(const ReceivedOrder& first, const ReceivedOrder& second) {
-  return compare_orders({OrderWitness{0, "line", &first}, OrderWitness{1, "web", &second}});
+  return compare_orders({OrderWitness{0, "line", &first, ""}, OrderWitness{1, "web", &second, ""}});
 }
 
 TEST(ReceivedOrder, MembersThatReceivedTheSameLinesInOneOrderAgree) {
@@ -43,6 +43,21 @@ TEST(ReceivedOrder, TwoSwappedLinesAreFoundWithinTheirCheckpointInterval) {
   EXPECT_NE(difference->find("member 1 (web) and member 0 (line)"), std::string::npos)
       << *difference;
   EXPECT_NE(difference->find("between line 4097 and line 8192"), std::string::npos) << *difference;
+}
+
+TEST(ReceivedOrder, MembersOnDifferentNodesAreNamedWithTheirNode) {
+  const auto stamps = interleaved(100);
+  auto swapped = stamps;
+  std::swap(swapped[10], swapped[11]);
+  const auto first = received(stamps);
+  const auto second = received(swapped);
+  const auto difference = compare_orders({OrderWitness{0, "line", &first, "127.0.0.1:9001"},
+                                          OrderWitness{7, "line", &second, "127.0.0.1:9002"}});
+  ASSERT_TRUE(difference);
+  EXPECT_NE(difference->find("member 7 (line door of node 127.0.0.1:9002) and member 0 (line door "
+                             "of node 127.0.0.1:9001)"),
+            std::string::npos)
+      << *difference;
 }
 
 TEST(ReceivedOrder, AMissingLineADuplicateOrAnotherSenderNameIsADifference) {
