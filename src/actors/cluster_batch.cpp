@@ -48,7 +48,8 @@ void BatchWriter::tag(char letter) {
 }
 
 void BatchWriter::field(std::string_view text) {
-  if (text.find_first_of("\x1f\n") == std::string_view::npos) {
+  // Two memchr passes: find_first_of would call memchr once per byte of the text.
+  if (text.find(separator) == std::string_view::npos && text.find('\n') == std::string_view::npos) {
     text_ += text;
     return;
   }
@@ -148,7 +149,8 @@ std::optional<BatchRecord> BatchReader::next() {
     return std::nullopt;
   };
   if (f[0].size() != 1) return bad();
-  const auto member = count > 1 ? number(f[1]) : std::nullopt;
+  // Only presence records carry a member number; a message's second field is its sender.
+  const auto member = [&] { return count > 1 ? number(f[1]) : std::nullopt; };
   switch (f[0][0]) {
     case 'M':
       if (count != 3) return bad();
@@ -156,17 +158,22 @@ std::optional<BatchRecord> BatchReader::next() {
     case 'A':
       if (count != 3) return bad();
       return BatchRecord{record::Action{f[1], f[2]}};
-    case 'J':
-      if ((count != 3 && !(count == 4 && f[3] == "r")) || !member) return bad();
-      return BatchRecord{record::Joined{f[2]}, *member, count == 4};
-    case 'L': {
-      const auto reason = count == 5 ? leave_reason_named(f[3]) : std::nullopt;
-      if (!reason || !member) return bad();
-      return BatchRecord{record::Left{f[2], *reason, f[4]}, *member};
+    case 'J': {
+      const auto id = member();
+      if ((count != 3 && !(count == 4 && f[3] == "r")) || !id) return bad();
+      return BatchRecord{record::Joined{f[2]}, *id, count == 4};
     }
-    case 'R':
-      if (count != 4 || !member) return bad();
-      return BatchRecord{record::Renamed{f[2], f[3]}, *member};
+    case 'L': {
+      const auto id = member();
+      const auto reason = count == 5 ? leave_reason_named(f[3]) : std::nullopt;
+      if (!reason || !id) return bad();
+      return BatchRecord{record::Left{f[2], *reason, f[4]}, *id};
+    }
+    case 'R': {
+      const auto id = member();
+      if (count != 4 || !id) return bad();
+      return BatchRecord{record::Renamed{f[2], f[3]}, *id};
+    }
     default:
       return bad();
   }

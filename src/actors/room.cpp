@@ -95,10 +95,17 @@ asio::awaitable<void> Room::take_events() {
 }
 
 asio::awaitable<void> Room::follow_cluster() {
+  const auto executor = inbox_.get_executor();
   while (co_await relay_->wait_for_deliveries()) {
     RoomRelay::Delivery delivery;
-    while (relay_->take_delivery(delivery)) std::visit([this](const auto& d) { on(d); }, delivery);
-    deliver();
+    while (relay_->take_delivery(delivery)) {
+      std::visit([this](const auto& d) { on(d); }, delivery);
+      // Each batch is another node's room pass: delivered, and the writers given their turn,
+      // before the next, as this node's own passes are. A backlog applied in one pass would put
+      // every member more than --outbox behind at once.
+      deliver();
+      co_await asio::post(executor, asio::use_awaitable);
+    }
   }
 }
 
@@ -416,7 +423,8 @@ void Room::flush_proposal() {
   const std::uint64_t seq = next_seq_++;
   auto batch = std::make_shared<const std::string>(proposal_.take());
   unechoed_.emplace_back(seq, batch);
-  unsent_.push_back(RoomRelay::Proposal{std::move(batch), std::exchange(proposal_presence_, false)});
+  unsent_.push_back(
+      RoomRelay::Proposal{std::move(batch), std::exchange(proposal_presence_, false)});
   proposal_.start(relay_->origin(), next_seq_);
   send_unsent();
 }

@@ -26,7 +26,10 @@ namespace {
 // more (the rooms' queues then fill, and their senders wait).
 constexpr std::size_t max_in_flight = 512;
 constexpr std::size_t max_unsent_bytes = 8 << 20;
-constexpr std::size_t read_count = 512;  // entries per stream per XREAD
+// Entries per stream per XREAD: an entry is one room pass of another node (up to 256 events),
+// and the room lets its writers run after each, so a backlog arrives in pieces the writers keep
+// up with, not in one pass that puts every member over --outbox at once.
+constexpr std::size_t read_count = 32;
 constexpr auto read_block = 1000ms;
 constexpr auto first_backoff = 100ms;
 constexpr auto max_backoff = 5000ms;
@@ -254,8 +257,10 @@ asio::awaitable<void> ClusterLink::bootstrap(Stream* stream, RoomRelay::LinkChan
   stream->bootstrapping = true;
   if (stream->last_id.empty()) {
     // New to this node: its recent history first, then everything after it.
+    // At least one entry, for where the room's stream ends even without history.
     std::vector<std::string> recent_entries{
-        "XREVRANGE", stream->log_key, "+", "-", "COUNT", std::to_string(options_.history)};
+        "XREVRANGE", stream->log_key, "+",
+        "-",         "COUNT",         std::to_string(std::max<std::size_t>(options_.history, 1))};
     RedisReply recent = co_await writer_->call(std::move(recent_entries));
     if (generation != generation_) {
       stream->bootstrapping = false;
@@ -264,6 +269,7 @@ asio::awaitable<void> ClusterLink::bootstrap(Stream* stream, RoomRelay::LinkChan
     stream->last_id = "0-0";
     if (!recent.elements.empty() && recent.elements.front().elements.size() == 2)
       stream->last_id = recent.elements.front().elements[0].text;
+    if (options_.history == 0) recent.elements.clear();
     for (auto entry = recent.elements.rbegin(); entry != recent.elements.rend(); ++entry) {
       if (entry->elements.size() != 2) continue;
       if (RedisReply* batch = batch_field(entry->elements[1]))

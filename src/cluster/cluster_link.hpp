@@ -42,8 +42,8 @@ struct ClusterOptions {
   std::chrono::milliseconds node_timeout{10000};
   std::chrono::milliseconds connect_timeout{2000};
   std::size_t history = 100;           // stream entries read for a room new to this node
-  std::size_t stream_length = 100000;  // entries a room's stream keeps (MAXLEN ~)
-  std::size_t relay_capacity = 1024;   // batches queued each way per room
+  std::size_t stream_length = 10000;  // entries a room's stream keeps (MAXLEN ~)
+  std::size_t relay_capacity = 256;   // batches queued each way per room
 };
 
 // claimed: this node holds it now; ours: this node held it already (its own registry says
