@@ -52,7 +52,7 @@ std::uint16_t free_port();
 // A chatd process: `--port P --web 127.0.0.1:W --threads 4 --redis URL --node-id NAME` and the
 // test's own flags, on free ports. Its stderr is drained by a thread of its own, so the pipe
 // never fills, and kept for the test to look at.
-// Used by the test's thread only (the drain thread is internal).
+// Used by one thread at a time (its drain thread is its own).
 class ChatdNode {
  public:
   enum class Link { expected, not_expected };
