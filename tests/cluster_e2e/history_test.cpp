@@ -26,11 +26,8 @@ Lines history_shown_to(LineClient& newcomer, const std::string& own_join, std::s
 
 const Lines three_said = {"* last 3 messages:", "alice:one", "alice:two", "alice:three"};
 
-// bug: fails. A node opens its lobby while it starts, before its link runs: ClusterLink::add_stream
-// finds it not connected and delivers Unlinked ("not connected yet"), on which the room counts
-// itself bootstrapped; the history that bootstrap() then reads (XREVRANGE) arrives as
-// Sequenced{history} and Room::on drops it (`if (!bootstrapped_)`). A room opened later (next
-// test) gets its history.
+// Guards the lobby a node opens while it starts, before its link runs: it must wait for the
+// first connection's outcome (not count itself alone at once), or it drops the shared history.
 TEST(ClusterHistory, ANodeStartedLaterShowsALobbyNewcomerTheLastMessages) {
   RedisServer redis;
   ChatdNode node_a(redis.url(), "node-a");

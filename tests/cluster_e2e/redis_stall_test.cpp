@@ -77,10 +77,8 @@ TEST(ClusterRedisStall, ARedisPausedForFiveSecondsBlocksNobodyAndLosesNothing) {
   }
 }
 
-// bug: fails. chatd never exits (not even on a second SIGTERM): after the drain,
-// ClusterLink::stop_here awaits its chatd_depart call to the stalled Redis with no deadline
-// (link_deadline bounds only the wait for the last leaves), and with stopping_ set the heartbeat
-// that would declare Redis gone after --node-timeout has ended.
+// Guards the exit of a node stopped while Redis stalls: its last call to Redis (chatd_depart)
+// is waited for only within the link's deadline.
 TEST(ClusterRedisStall, ANodeStoppedWhileRedisStallsStillExitsInTime) {
   RedisServer redis;
   ChatdNode node(redis.url(), "node-a", {"--node-timeout", "3"});

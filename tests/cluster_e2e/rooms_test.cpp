@@ -12,11 +12,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// bug: fails (about one move in fifteen takes 2 s here). Most likely the wake-up overtakes the
-// XREAD it is meant to wake: it goes on the writer's connection, the XREAD on the reader's, and
-// Redis may run the CLIENT UNBLOCK first, while the XREAD without the new room is not blocked
-// yet. That XREAD then blocks its full 2 s (read_block), and the member sees nothing of the room
-// meanwhile, not even its own join. (A busy node hides it: its XREAD returns soon anyway.)
+// Guards the wake-up of the link's XREAD when a room starts on a quiet node: the CLIENT UNBLOCK
+// goes on the writer's connection and may reach Redis before the XREAD it is meant for, which
+// then blocked its whole timeout (one move in fifteen took 2 s) until the link retried unblocks
+// that found nothing to unblock (ClusterLink::unblock_reader).
 TEST(ClusterRooms, AMemberMovingIntoARoomNewToItsNodeSeesItsOwnJoinAtOnce) {
   RedisServer redis;
   ChatdNode node(redis.url(), "node-a");
