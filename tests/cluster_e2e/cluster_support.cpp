@@ -11,6 +11,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "support/free_port.hpp"
 #include "support/http_exchange.hpp"
 #include "support/proc_stats.hpp"
 
@@ -32,17 +33,6 @@ bool healthy(std::uint16_t web_port) {
 
 }  // namespace
 
-std::uint16_t free_port() {
-  const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(probe, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(probe);
-  return ntohs(address.sin_port);
-}
 
 // --- ChatdNode ---
 

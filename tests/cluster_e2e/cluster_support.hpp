@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/free_port.hpp"
 #include "support/child_process.hpp"
 #include "support/line_client.hpp"
 
@@ -45,9 +46,6 @@ constexpr std::chrono::milliseconds scaled(std::chrono::milliseconds bound) {
 
 // Long enough for anything a healthy node owes on a loaded machine.
 constexpr std::chrono::milliseconds read_timeout = scaled(std::chrono::seconds(10));
-
-// A loopback port nothing listens on right now.
-std::uint16_t free_port();
 
 // A chatd process: `--port P --web 127.0.0.1:W --threads 4 --redis URL --node-id NAME` and the
 // test's own flags, on free ports. Its stderr is drained by a thread of its own, so the pipe

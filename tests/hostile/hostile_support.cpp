@@ -14,29 +14,13 @@
 #include <iostream>
 #include <thread>
 
+#include "support/free_port.hpp"
 #include "support/test_server.hpp"
 
 namespace chatd::test {
 
 using namespace std::chrono_literals;
 
-namespace {
-
-// A port that is free now: bind to 0, read it, release it. Another process may take it before
-// chatd binds it; start() then tries another.
-std::uint16_t free_port() {
-  const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(probe, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(probe);
-  return ntohs(address.sin_port);
-}
-
-}  // namespace
 
 std::string figure(double value, int decimals) {
   char text[64];
