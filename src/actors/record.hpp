@@ -23,6 +23,14 @@ enum class LeaveReason : std::uint8_t {
   node_lost,  // its node stopped answering the cluster (killed, cut off)
 };
 
+// How the link to the cluster's other nodes changed (record::LinkChanged).
+enum class LinkState : std::uint8_t {
+  up,          // linked for the first time while members were here
+  back,        // linked again, the store's data intact
+  store_lost,  // linked again, but the store had lost its data
+  lost,        // unlinked: this node's rooms go on alone
+};
+
 namespace record {
 
 // Room traffic: rendered once per wire format into the room's log for that format.
@@ -47,9 +55,11 @@ struct Renamed {
   std::string_view to;
 };
 
-// A word from this server to every member here (the state of the link to other nodes).
-struct Notice {
-  std::string_view text;
+// The link to the cluster's other nodes changed, for every member here (--redis).
+struct LinkChanged {
+  LinkState state;
+  std::string_view why;     // lost: the reason
+  std::size_t unconfirmed;  // lost: own records applied here that may not have reached the others
 };
 
 // For one member only, in its place in that member's stream.
@@ -64,7 +74,7 @@ struct Members {
 }  // namespace record
 
 using Record = std::variant<record::Message, record::Action, record::Joined, record::Left,
-                            record::Renamed, record::Notice, record::HistoryMarker,
+                            record::Renamed, record::LinkChanged, record::HistoryMarker,
                             record::Members>;
 
 }  // namespace chatd::actors

@@ -263,19 +263,18 @@ void Room::on(const RoomRelay::Linked& linked) {
   bootstrap_wait_.cancel();
   linked_ = true;
   if (members_.empty()) return;
-  switch (linked.change) {
-    case RoomRelay::LinkChange::first:
-      apply(record::Notice{"link to other nodes is up"});
-      break;
-    case RoomRelay::LinkChange::back:
-      apply(record::Notice{"link to other nodes is back"});
-      break;
-    case RoomRelay::LinkChange::store_lost:
-      apply(record::Notice{
-          "link to other nodes is back, but the cluster's store had lost its data: messages "
-          "said on other nodes while it was down may have been missed"});
-      break;
-  }
+  const LinkState state = [&] {
+    switch (linked.change) {
+      case RoomRelay::LinkChange::first:
+        return LinkState::up;
+      case RoomRelay::LinkChange::back:
+        return LinkState::back;
+      case RoomRelay::LinkChange::store_lost:
+        return LinkState::store_lost;
+    }
+    return LinkState::back;
+  }();
+  apply(record::LinkChanged{state, {}, 0});
   // Whatever the store still knows of them, it knows them again now (a member it knew already
   // is not announced again).
   rejoin_everyone();
@@ -295,15 +294,12 @@ void Room::on(const RoomRelay::Unlinked& unlinked) {
   unechoed_.clear();
   unsent_.clear();
   if (!was_linked || members_.empty()) return;
-  std::string text = "link to other nodes lost: " + unlinked.why + "; chat here goes on";
-  if (records > 0)
-    text += " (the last " + std::to_string(records) + " records here may not have reached them)";
-  apply(record::Notice{text});
+  apply(record::LinkChanged{LinkState::lost, unlinked.why, records});
 }
 
 void Room::apply(const Record& record) {
   const bool spoken = is_spoken(record);
-  if (spoken) counters_.messages.fetch_add(1, std::memory_order_relaxed);
+  if (spoken) ++messages_pending_;
   for (const auto& log : logs_) {
     if (!render(log->format, record, scratch_)) continue;
     if (spoken && limits_.history > 0) {
@@ -415,6 +411,8 @@ void Room::deliver() {
     publish(laggards);
   }
   if (deliveries_pending_ > 0) chat_->deliveries.add(std::exchange(deliveries_pending_, 0));
+  if (messages_pending_ > 0)
+    counters_.messages.fetch_add(std::exchange(messages_pending_, 0), std::memory_order_relaxed);
   flush_proposal();
 }
 

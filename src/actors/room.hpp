@@ -183,6 +183,7 @@ class Room {
   std::string scratch_;         // one rendering at a time
   // Records × readers appended since the last delivery pass: added to chat_ once per pass.
   std::uint64_t deliveries_pending_ = 0;
+  std::uint64_t messages_pending_ = 0;  // messages applied since the last pass, likewise
   bool stopping_ = false;
   RoomCounters counters_;
   std::shared_ptr<ChatCounters> chat_;

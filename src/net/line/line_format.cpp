@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "net/link_notice.hpp"
+
 namespace chatd::net::line {
 
 namespace {
@@ -48,7 +50,9 @@ struct Renderer {
   void operator()(const record::Renamed& r) const {
     append(out, {"* ", r.from, " is now known as ", r.to, "\n"});
   }
-  void operator()(const record::Notice& n) const { append(out, {"* ", n.text, "\n"}); }
+  void operator()(const record::LinkChanged& l) const {
+    append(out, {"* ", link_notice(l), "\n"});
+  }
   void operator()(const record::HistoryMarker& h) const {
     append(out, {"* last ", std::to_string(h.messages),
                  h.messages == 1 ? " message:\n" : " messages:\n"});

@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "actors/cluster_batch.hpp"
+#include "net/link_notice.hpp"
 #include "net/web/ws_frame.hpp"
 
 namespace chatd::net::web {
@@ -79,8 +80,8 @@ struct Renderer {
   void operator()(const record::Renamed& r) const {
     Object("renamed", room).text("from", r.from).text("to", r.to).frame_into(out);
   }
-  void operator()(const record::Notice& n) const {
-    Object("notice", room).text("text", n.text).frame_into(out);
+  void operator()(const record::LinkChanged& l) const {
+    Object("notice", room).text("text", link_notice(l)).frame_into(out);
   }
   void operator()(const record::HistoryMarker& h) const {
     Object("history", room).number("count", h.messages).frame_into(out);
