@@ -15,6 +15,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -28,6 +30,7 @@
 #include <utility>
 #include <variant>
 
+#include "net/client_stream.hpp"
 #include "net/line/line_framer.hpp"
 #include "actors/safe_text.hpp"
 
@@ -40,6 +43,7 @@ using boost::system::error_code;
 using namespace asio::experimental::awaitable_operators;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto tls_handshake_deadline = std::chrono::seconds(10);
 
 // SGR sequences we add around a line only after neutralising it, so that the only escape
 // sequences reaching the terminal are ours.
@@ -139,17 +143,52 @@ void append_printable_lines(std::string& out, std::string_view lines, bool is_te
   }
 }
 
+// The client's side of TLS: the server's certificate checked against `options.ca_file` (or the
+// system's authorities) and its name against the host we were asked to reach (also sent as SNI).
+net::ClientStream over_tls(tcp::socket socket, const ChatClientOptions& options) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  error_code ignored;
+  if (options.ca_file)
+    context->load_verify_file(*options.ca_file, ignored);  // a bad file fails verification
+  else
+    context->set_default_verify_paths(ignored);
+  net::ClientStream stream(std::move(socket), std::move(context));
+  net::ClientStream::TlsStream& tls = *stream.tls();
+  // SNI. What the SSL_set_tlsext_host_name macro expands to, without its C cast.
+  SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(options.host.c_str()));
+  if (options.insecure) {
+    tls.set_verify_mode(asio::ssl::verify_none);
+  } else {
+    tls.set_verify_mode(asio::ssl::verify_peer);
+    tls.set_verify_callback(asio::ssl::host_name_verification(options.host));
+  }
+  return stream;
+}
+
+asio::awaitable<error_code> handshake(net::ClientStream& stream) {
+  asio::steady_timer deadline(stream.get_executor(), tls_handshake_deadline);
+  auto outcome =
+      co_await (stream.tls()->async_handshake(asio::ssl::stream_base::client, use_tuple) ||
+                deadline.async_wait(use_tuple));
+  if (outcome.index() == 1) co_return asio::error::timed_out;
+  co_return std::get<0>(std::get<0>(outcome));
+}
+
 // Prints every line the server sends until it closes the connection. `incoming` belongs to the
 // caller so that a partial line survives when this loop is cancelled and started again. Each batch
 // of complete lines is written before it leaves `incoming`, so a cancelled loop loses nothing.
-asio::awaitable<ServerEnd> print_server_lines(tcp::socket& socket, std::string& incoming,
+asio::awaitable<ServerEnd> print_server_lines(net::ClientStream& socket, std::string& incoming,
                                               std::size_t max_server_line, Output& output,
                                               int error_fd) {
   std::string printable;
   for (;;) {
     auto [read_error, line_size] = co_await asio::async_read_until(
         socket, asio::dynamic_buffer(incoming, max_server_line), '\n', use_tuple);
-    const bool closed = read_error == asio::error::eof;
+    // A TLS server that closes without close_notify has still closed.
+    const bool closed =
+        read_error == asio::error::eof || read_error == asio::ssl::error::stream_truncated;
     if (read_error == asio::error::operation_aborted) co_return ServerEnd::cancelled;
     if (read_error == asio::error::not_found) {
       report(error_fd,
@@ -182,7 +221,8 @@ asio::awaitable<ServerEnd> print_server_lines(tcp::socket& socket, std::string& 
 // Sends each input line to the server until end of input, `quit` or "/quit". Lines are framed by
 // the server's own LineFramer, so "\r\n" becomes "\n" and an over-long line costs no memory.
 asio::awaitable<InputEnd> send_input_lines(asio::posix::stream_descriptor& input,
-                                           tcp::socket& socket, std::size_t max_input_line,
+                                           net::ClientStream& socket,
+                                           std::size_t max_input_line,
                                            int error_fd) {
   net::line::LineFramer framer(max_input_line);
   std::array<char, 16 * 1024> chunk{};
@@ -255,14 +295,25 @@ asio::awaitable<int> run_chat_client(ChatClientOptions options, int input_fd, in
     report(error_fd, "cannot resolve " + options.host + ": " + resolve_error.message());
     co_return EXIT_FAILURE;
   }
-  tcp::socket socket(executor);
-  auto [connect_error, endpoint] = co_await asio::async_connect(socket, endpoints, use_tuple);
+  tcp::socket connected(executor);
+  auto [connect_error, endpoint] = co_await asio::async_connect(connected, endpoints, use_tuple);
   if (connect_error) {
     report(error_fd,
            "cannot connect to " + host_and_port(options) + ": " + connect_error.message());
     co_return EXIT_FAILURE;
   }
-  socket.set_option(tcp::no_delay(true), error);  // a chat line should not wait for the next one
+  connected.set_option(tcp::no_delay(true), error);  // a chat line should not wait for the next
+  net::ClientStream socket = options.tls ? over_tls(std::move(connected), options)
+                                         : net::ClientStream(std::move(connected));
+  if (options.tls) {
+    const error_code failed = co_await handshake(socket);
+    if (failed) {
+      report(error_fd, "TLS handshake with " + host_and_port(options) + " failed: " +
+                           (failed == asio::error::timed_out ? std::string("timed out")
+                                                             : failed.message()));
+      co_return EXIT_FAILURE;
+    }
+  }
 
   if (options.nick) {
     const std::string nick_command = "/nick " + *options.nick + "\n";
@@ -295,7 +346,7 @@ asio::awaitable<int> run_chat_client(ChatClientOptions options, int input_fd, in
       break;
     case InputEnd::end_of_input:
       // The half-close tells the server we are done: it flushes what it has for us, then closes.
-      socket.shutdown(tcp::socket::shutdown_send, error);
+      socket.socket().shutdown(tcp::socket::shutdown_send, error);
       wait_for_close = options.wait_after_input_end;
       break;
   }

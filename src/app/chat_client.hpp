@@ -15,6 +15,12 @@ namespace chatd::app {
 struct ChatClientOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9999;
+  // Over TLS (a chatd --line-tls door), verifying the server's certificate and name against
+  // `ca_file` (PEM), or the system's certificate authorities when none is given; `insecure`
+  // skips the verification (a throwaway test certificate).
+  bool tls = false;
+  std::optional<std::string> ca_file;
+  bool insecure = false;
   // When set, "/nick NAME" is the first line sent after connecting.
   std::optional<std::string> nick;
   // Input lines up to this many bytes are sent whole, even past the server's own limit (it answers

@@ -48,7 +48,7 @@ bool is_sendable_nick(const std::string& nick) {
 
 std::variant<ChatClientOptions, ExitNow> parse_flags(int argc, char** argv) {
   po::options_description described(
-      "Usage: chat [--host HOST] [--port PORT] [--nick NAME]\n"
+      "Usage: chat [--host HOST] [--port PORT] [--nick NAME] [--tls [--ca FILE] [--insecure]]\n"
       "\n"
       "Sends each line of standard input to a chatd server and prints what the room says.\n"
       "Type `quit` to leave at once, or `/quit [reason]` to say goodbye first. At the end of\n"
@@ -58,12 +58,17 @@ std::variant<ChatClientOptions, ExitNow> parse_flags(int argc, char** argv) {
   std::string host;
   int port = 0;
   std::string nick;
+  std::string ca_file;
   described.add_options()                                                               //
       ("help,h", "show this help and exit")                                             //
       ("version", "show the version and exit")                                          //
       ("host", po::value(&host)->default_value("127.0.0.1"), "server name or address")  //
       ("port", po::value(&port)->default_value(9999), "server TCP port, 1..65535")      //
-      ("nick", po::value(&nick), "send \"/nick NAME\" right after connecting");
+      ("nick", po::value(&nick), "send \"/nick NAME\" right after connecting")            //
+      ("tls", "connect over TLS (chatd --line-tls), checking the server's certificate and name")  //
+      ("ca", po::value(&ca_file)->value_name("FILE"),
+       "with --tls: trust the certificate authorities in FILE (PEM) instead of the system's")  //
+      ("insecure", "with --tls: do not check the server's certificate (testing only)");
   po::variables_map flags;
   try {
     // An empty positional description makes a stray argument an error instead of ignored.
@@ -89,7 +94,13 @@ std::variant<ChatClientOptions, ExitNow> parse_flags(int argc, char** argv) {
   if (port < 1 || port > 65535) {
     return usage_error("--port must be in 1..65535, not " + std::to_string(port));
   }
+  const bool tls = flags.count("tls") != 0;
+  if (!tls && (flags.count("ca") != 0 || flags.count("insecure") != 0))
+    return usage_error("--ca and --insecure go with --tls");
   ChatClientOptions options;
+  options.tls = tls;
+  if (flags.count("ca") != 0) options.ca_file = ca_file;
+  options.insecure = flags.count("insecure") != 0;
   options.host = host;
   options.port = static_cast<std::uint16_t>(port);
   if (flags.count("nick") != 0) {

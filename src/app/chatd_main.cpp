@@ -23,6 +23,8 @@
 #include "base/log.hpp"
 #include "cluster/cluster_link.hpp"
 #include "net/line/line_door.hpp"
+#include "net/tls/tls_credentials.hpp"
+#include "net/tls/tls_door.hpp"
 #include "net/web/web_door.hpp"
 #include "net/server.hpp"
 
@@ -53,6 +55,25 @@ asio::awaitable<void> shut_down_on_signal(asio::io_context& io, chatd::net::Serv
   if (outcome.index() != 0) chatd::base::log_line("drain deadline passed; closing the rest");
   if (link) co_await link->stop(link_deadline);
   io.stop();
+}
+
+// SIGHUP reads the TLS certificate and key again: new connections get the new ones, and a bad
+// file leaves the old ones in place. Without TLS there is nothing to read, which is logged too.
+asio::awaitable<void> reload_on_hangup(asio::signal_set& hangups,
+                                       std::shared_ptr<chatd::net::tls::TlsCredentials> tls) {
+  for (;;) {
+    auto [ec, signal] = co_await hangups.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    if (!tls) {
+      chatd::base::log_line("SIGHUP: no TLS door, nothing to reload");
+      continue;
+    }
+    const std::optional<std::string> failed = tls->reload();
+    chatd::base::log_line(failed ? "SIGHUP: TLS certificate not reloaded, keeping the old one: " +
+                                       *failed
+                                 : "SIGHUP: TLS certificate reloaded from " +
+                                       tls->certificate_file());
+  }
 }
 
 // Each client is a descriptor: take every one the hard limit allows (as a systemd unit's
@@ -123,6 +144,16 @@ int main(int argc, char** argv) {
   const auto& flags = std::get<chatd::app::ServerFlags>(parsed);
   chatd::base::set_logging(!flags.quiet);
   const rlim_t descriptors = raise_descriptor_limit();
+  std::shared_ptr<chatd::net::tls::TlsCredentials> tls;
+  if (flags.tls) {
+    try {
+      tls = std::make_shared<chatd::net::tls::TlsCredentials>(flags.tls->certificate,
+                                                              flags.tls->key);
+    } catch (const chatd::net::tls::TlsError& e) {
+      std::cerr << "chatd: TLS: " << e.what() << "\n";
+      return 1;
+    }
+  }
 
   asio::io_context io(static_cast<int>(flags.threads));
   int exit_status = 0;
@@ -132,6 +163,14 @@ int main(int argc, char** argv) {
   std::vector<chatd::net::Door> doors;
   doors.push_back(chatd::net::line::line_door(flags.line));
   if (flags.web) doors.push_back(chatd::net::web::web_door(*flags.web, {flags.allowed_origins}));
+  if (flags.line_tls) {
+    doors.push_back(chatd::net::tls::over_tls(chatd::net::line::line_door(*flags.line_tls),
+                                              *flags.line_tls, tls));
+  }
+  if (flags.web_tls) {
+    doors.push_back(chatd::net::tls::over_tls(
+        chatd::net::web::web_door(*flags.web_tls, {flags.allowed_origins}), *flags.web_tls, tls));
+  }
   std::vector<std::string> door_names;
   for (const auto& door : doors) door_names.push_back(door.name);
   std::optional<chatd::net::Server> server;
@@ -145,9 +184,11 @@ int main(int argc, char** argv) {
   // On a strand: its `||` must not race with itself across the pool's threads.
   const auto signal_strand = asio::make_strand(io);
   asio::signal_set signals(signal_strand, SIGINT, SIGTERM);
+  asio::signal_set hangups(signal_strand, SIGHUP);
   server->start();
   if (link) link->start();
   asio::co_spawn(signal_strand, shut_down_on_signal(io, *server, signals, link), asio::detached);
+  asio::co_spawn(signal_strand, reload_on_hangup(hangups, tls), asio::detached);
   // "127.0.0.1:9999 (line), 127.0.0.1:8080 (web)": tests read the ports from this line.
   std::string listening;
   const auto endpoints = server->local_endpoints();

@@ -147,6 +147,10 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
   long max_clients = 10000;
   std::string web = "127.0.0.1:8080";
   std::vector<std::string> allowed_origins;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string line_tls = "off";
+  std::string web_tls = "off";
   std::string redis;
   std::string node_id;
   long node_timeout = 10;
@@ -168,6 +172,14 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
       "allowed-origin", po::value(&allowed_origins)->composing()->value_name("ORIGIN"),
       "a page origin besides the server's own that may open WebSockets, e.g. "
       "https://chat.example.org (repeatable)")(
+      "tls-cert", po::value(&tls_cert)->value_name("FILE"),
+      "the TLS doors' certificate, PEM (the chain may follow it); SIGHUP reads it again")(
+      "tls-key", po::value(&tls_key)->value_name("FILE"),
+      "the private key of --tls-cert, PEM; SIGHUP reads it again")(
+      "line-tls", po::value(&line_tls)->default_value(line_tls)->value_name("HOST:PORT|off"),
+      "where the line protocol over TLS listens (needs --tls-cert and --tls-key)")(
+      "web-tls", po::value(&web_tls)->default_value(web_tls)->value_name("HOST:PORT|off"),
+      "where the web door over TLS (https, wss) listens (needs --tls-cert and --tls-key)")(
       "redis", po::value(&redis)->value_name("URL"),
       "share rooms with other chatd nodes through Redis 7 at redis://[:PASSWORD@]HOST:PORT[/DB] "
       "(default: off, this node alone)")(
@@ -234,6 +246,16 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
     flags.web = parse_listen(web, "web");
     for (const auto& origin : allowed_origins) require_origin(origin);
     flags.allowed_origins = allowed_origins;
+
+    flags.line_tls = parse_listen(line_tls, "line-tls");
+    flags.web_tls = parse_listen(web_tls, "web-tls");
+    const bool tls_door = flags.line_tls || flags.web_tls;
+    require(tls_cert.empty() == tls_key.empty(), "--tls-cert and --tls-key go together");
+    require(!tls_door || !tls_cert.empty(),
+            "--line-tls and --web-tls need --tls-cert FILE and --tls-key FILE");
+    require(tls_door || tls_cert.empty(),
+            "--tls-cert is set but no TLS door is on: add --line-tls or --web-tls");
+    if (!tls_cert.empty()) flags.tls = ServerFlags::TlsFiles{tls_cert, tls_key};
 
     if (!redis.empty()) {
       try {

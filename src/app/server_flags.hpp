@@ -22,6 +22,15 @@ struct ServerFlags {
   std::optional<boost::asio::ip::tcp::endpoint> web{
       std::in_place, boost::asio::ip::address_v4::loopback(), 8080};
   std::vector<std::string> allowed_origins;
+  // The certificate (PEM, chain included) and key the TLS doors serve; set when one is on.
+  struct TlsFiles {
+    std::string certificate;
+    std::string key;
+  };
+  std::optional<TlsFiles> tls;
+  // Where the TLS twins of the line and web doors listen; none by default.
+  std::optional<boost::asio::ip::tcp::endpoint> line_tls;
+  std::optional<boost::asio::ip::tcp::endpoint> web_tls;
   // With --redis, this node is one of a cluster's (docs/scaling.md).
   std::optional<cluster::RedisAddress> redis;
   std::string node_id;  // empty: HOSTNAME:PORT, once the line door has bound its port

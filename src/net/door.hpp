@@ -9,6 +9,7 @@
 #include <string>
 
 #include "actors/member_id.hpp"
+#include "net/client_stream.hpp"
 #include "net/server_metrics.hpp"
 #include "net/session_context.hpp"
 
@@ -18,17 +19,18 @@ namespace chatd::net {
 // (across every door) by what its deleter does.
 using SessionGuard = std::shared_ptr<void>;
 
-// Runs one connection to its end. The socket is bound to a strand of its own, and the coroutine
-// is spawned on it. `counters` are the door's, valid while the guard is held.
+// Runs one connection to its end. The stream's socket is bound to a strand of its own, and the
+// coroutine is spawned on it. `counters` are the door's, valid while the guard is held.
 using ServeConnection = std::function<boost::asio::awaitable<void>(
-    boost::asio::ip::tcp::socket, actors::MemberId, std::shared_ptr<const SessionContext>,
+    ClientStream, actors::MemberId, std::shared_ptr<const SessionContext>,
     DoorCounters& counters, SessionGuard)>;
 
 struct Door {
-  std::string name;  // for the log and the metrics: "line", "web"
+  std::string name;  // for the log and the metrics: "line", "web", "line-tls"
   boost::asio::ip::tcp::endpoint endpoint;
   ServeConnection serve;
-  // Written (best effort) to a connection refused because the server is full.
+  // Written (best effort) to a connection refused because the server is full; nothing for a
+  // TLS door, whose clients could not read it before a handshake.
   std::string_view refusal;
   // Keep accepting during the graceful shutdown, so the door can say it is draining (an HTTP
   // health check); its sessions must then refuse new members and close promptly.

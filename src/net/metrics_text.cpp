@@ -115,6 +115,9 @@ void door_families(Exposition& out, const ServerMetrics& metrics) {
   per_door(out, metrics, "chatd_throttle_episodes_total",
            "Times a client ran over its flood-control budget, by door.", "counter",
            [](const DoorCounters& d) { return d.throttle_episodes.value(); });
+  per_door(out, metrics, "chatd_tls_handshakes_failed_total",
+           "TLS handshakes that failed or timed out, by door (0 on plain doors).", "counter",
+           [](const DoorCounters& d) { return d.handshakes_failed.value(); });
 }
 
 void room_families(Exposition& out, const ServerMetrics& metrics,

@@ -128,7 +128,7 @@ void Server::State::start_session(std::shared_ptr<State> state, const Listener& 
   });
   const auto executor = socket.get_executor();
   asio::co_spawn(executor,
-                 door.serve(std::move(socket), id,
+                 door.serve(ClientStream(std::move(socket)), id,
                             std::shared_ptr<const SessionContext>(state->context), counters,
                             std::move(guard)),
                  base::log_escape(door.name + " session"));

@@ -27,6 +27,7 @@ struct DoorCounters {
   base::Counter timed_out;        // disconnected by the idle timeout (or a dead keepalive)
   base::Gauge throttled;          // clients being slowed down by flood control right now
   base::Counter throttle_episodes;  // times a client ran over its budget
+  base::Counter handshakes_failed;  // TLS doors: handshakes that failed or timed out
 };
 
 class ServerMetrics {

@@ -17,4 +17,9 @@ void write_what_fits(asio::ip::tcp::socket& socket, std::vector<asio::const_buff
   if (!buffers.empty()) buffers.front() += left;
 }
 
+void write_what_fits(ClientStream& stream, std::vector<asio::const_buffer>& buffers,
+                     boost::system::error_code& ec) {
+  if (asio::ip::tcp::socket* socket = stream.plain()) write_what_fits(*socket, buffers, ec);
+}
+
 }  // namespace chatd::net

@@ -16,6 +16,7 @@
 
 #include "actors/outbox.hpp"
 #include "base/metrics.hpp"
+#include "net/client_stream.hpp"
 #include "net/end_reason.hpp"
 #include "net/urgent_lane.hpp"
 
@@ -33,6 +34,9 @@ void write_what_fits(Stream&, std::vector<boost::asio::const_buffer>&, boost::sy
 // saves a suspension per wake-up.
 void write_what_fits(boost::asio::ip::tcp::socket& socket,
                      std::vector<boost::asio::const_buffer>& buffers,
+                     boost::system::error_code& ec);
+// A client's stream can when it is a plain socket.
+void write_what_fits(ClientStream& stream, std::vector<boost::asio::const_buffer>& buffers,
                      boost::system::error_code& ec);
 
 // Writes `buffers` unless `deadline` passes first (then: timed_out). A coroutine of its own so

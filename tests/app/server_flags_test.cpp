@@ -117,6 +117,11 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
       {{"--node-id", "has space"}, "--node-id"},
       {{"--node-id", "a/b"}, "--node-id"},
       {{"--node-timeout", "1"}, "--node-timeout"},
+      {{"--line-tls", "127.0.0.1:7000"}, "--tls-cert"},
+      {{"--web-tls", "127.0.0.1:7001"}, "--tls-cert"},
+      {{"--line-tls", "7000", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "--line-tls"},
+      {{"--line-tls", "127.0.0.1:7000", "--tls-cert", "c.pem"}, "--tls-key"},
+      {{"--tls-cert", "c.pem", "--tls-key", "k.pem"}, "no TLS door"},
   };
   for (const auto& [args, named] : cases) {
     const ExitNow error = refused(args);
@@ -124,6 +129,23 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
     EXPECT_NE(error.text.find(named), std::string::npos) << error.text;
     EXPECT_EQ(error.text.rfind("chatd: ", 0), 0u) << error.text;
   }
+}
+
+TEST(ServerFlags, TlsDoorsAreOffUnlessGivenAndTakeTheCertificateAndKey) {
+  const ServerFlags defaults = accepted({});
+  EXPECT_FALSE(defaults.tls);
+  EXPECT_FALSE(defaults.line_tls);
+  EXPECT_FALSE(defaults.web_tls);
+  const ServerFlags flags = accepted({"--tls-cert", "/etc/chatd/chain.pem", "--tls-key",
+                                      "/etc/chatd/key.pem", "--line-tls", "0.0.0.0:9998",
+                                      "--web-tls", "[::1]:8443"});
+  ASSERT_TRUE(flags.tls);
+  EXPECT_EQ(flags.tls->certificate, "/etc/chatd/chain.pem");
+  EXPECT_EQ(flags.tls->key, "/etc/chatd/key.pem");
+  EXPECT_EQ(flags.line_tls,
+            boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("0.0.0.0"), 9998));
+  EXPECT_EQ(flags.web_tls,
+            boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("::1"), 8443));
 }
 
 TEST(ServerFlags, RedisIsOffUnlessGivenAndItsPasswordNeverShows) {
@@ -301,7 +323,8 @@ TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
     keys.push_back(match[1]);
     uncommented << line.substr(1) << '\n';
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "web", "node-timeout", "threads",
+  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "web", "line-tls", "web-tls",
+                                            "node-timeout", "threads",
                                             "max-line", "outbox",
                                             "history", "notice-limit", "rate", "burst",
                                             "idle-timeout", "max-clients", "quiet"}));
@@ -309,6 +332,8 @@ TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
   ServerFlags defaults = accepted({});
   EXPECT_EQ(from_example.line, defaults.line);
   EXPECT_EQ(from_example.web, defaults.web);
+  EXPECT_EQ(from_example.line_tls, defaults.line_tls);
+  EXPECT_EQ(from_example.web_tls, defaults.web_tls);
   EXPECT_EQ(from_example.threads, 4u);
   EXPECT_EQ(from_example.server.session.max_line, defaults.server.session.max_line);
   EXPECT_EQ(from_example.server.room.outbox_bytes, defaults.server.room.outbox_bytes);

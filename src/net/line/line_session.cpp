@@ -7,6 +7,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
@@ -35,6 +36,11 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// Over TLS, decrypted input is read into a buffer of the session's own (a TLS record is at most
+// 16 KiB; a chat line rarely needs more than this).
+constexpr std::size_t tls_read_size = 4096;
+// The first byte of every TLS connection (a handshake record); no line client sends it.
+constexpr char tls_handshake_record = '\x16';
 
 struct LineTooLong {};
 // What one read brought in, in the client's order: runs of plain messages (one room event per
@@ -46,12 +52,12 @@ using Input =
 // until the last of them ends; then it logs the disconnect and hands back the server's guard.
 class LineSession {
  public:
-  LineSession(tcp::socket socket, std::string peer, actors::MemberId id,
+  LineSession(ClientStream stream, std::string peer, actors::MemberId id,
               std::shared_ptr<const SessionContext> context, DoorCounters& counters,
               SessionGuard guard)
-      : socket_(std::move(socket)),
+      : stream_(std::move(stream)),
         peer_(std::move(peer)),
-        me_(id, peer_, line_format(), context, socket_.get_executor()),
+        me_(id, peer_, line_format(), context, stream_.get_executor()),
         framer_(context->limits.max_line),
         pacer_(context->limits, counters),
         counters_(counters),
@@ -76,9 +82,15 @@ class LineSession {
   // The conversation is over: record why and stop reading. The writer still flushes.
   void finish(EndReason reason, std::string detail = {});
 
-  // Reads what the socket holds and frames it into `inputs`, taking a token per line and
-  // stopping when the budget runs out; with flood control on, unread lines stay in the kernel.
+  // Waits until there is input to read: on a plain socket, until the kernel has some; over
+  // TLS, until a read has brought some into `inbound_`, or found the end.
+  asio::awaitable<boost::system::error_code> wait_for_input();
+  // Reads what has arrived and frames it into `inputs`, taking a token per line and stopping
+  // when the budget runs out; with flood control on, unread lines stay where they are (in the
+  // kernel, or over TLS in `inbound_`, which is not refilled until they have been taken).
   boost::system::error_code read_available(std::vector<Input>& inputs);
+  // Frames `bytes` into `inputs` as read_available says; returns how many it took.
+  std::size_t frame(std::span<const char> bytes, std::vector<Input>& inputs);
   // After a failed write: the complete lines the client sent before going, relayed.
   asio::awaitable<void> relay_last_lines();
   asio::awaitable<bool> wait_for_token();
@@ -91,7 +103,7 @@ class LineSession {
   void writer_ended(std::exception_ptr error, WriterEnd ended);
   static asio::awaitable<void> watch_for_idleness(std::shared_ptr<LineSession> self);
 
-  tcp::socket socket_;
+  ClientStream stream_;
   std::string peer_;
   Participant me_;
   LineFramer framer_;
@@ -101,6 +113,13 @@ class LineSession {
   asio::cancellation_signal stop_reading_;
   // Allocated only when needed, so an idle client without them does not carry them.
   std::unique_ptr<asio::steady_timer> idle_timer_;  // with an idle timeout
+  // Over TLS only: decrypted bytes [inbound_begin_, inbound_end_) not framed yet, and how the
+  // read that brought them ended (the end of the stream, say), reported once they are taken.
+  std::unique_ptr<char[]> inbound_;
+  std::size_t inbound_begin_ = 0;
+  std::size_t inbound_end_ = 0;
+  boost::system::error_code inbound_error_;
+  bool heard_before_ = false;  // plain: whether any byte has arrived yet
   DoorCounters& counters_;  // valid while guard_ is held
   SessionGuard guard_;
 };
@@ -120,7 +139,7 @@ asio::awaitable<bool> LineSession::start(std::shared_ptr<LineSession> self) {
     if (auto session = weak.lock()) {
       session->finish(EndReason::too_slow);
       boost::system::error_code ignored;
-      session->socket_.cancel(ignored);
+      session->stream_.socket().cancel(ignored);
     }
   });
   const bool joined = co_await me_.enter_lobby();
@@ -128,10 +147,10 @@ asio::awaitable<bool> LineSession::start(std::shared_ptr<LineSession> self) {
     end_.record(EndReason::shutdown);
     co_return false;
   }
-  const auto executor = socket_.get_executor();
+  const auto executor = stream_.get_executor();
   // The writer is write_outbox itself; what follows it runs in its completion handler, which
   // holds the session: no wrapping coroutine frame per client.
-  asio::co_spawn(executor, write_outbox(socket_, me_.outbox(), limits().max_write, counters_.bytes_out),
+  asio::co_spawn(executor, write_outbox(stream_, me_.outbox(), limits().max_write, counters_.bytes_out),
                  [self](std::exception_ptr error, WriterEnd ended) {
                    self->writer_ended(error, std::move(ended));
                  });
@@ -153,8 +172,7 @@ asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
   while (!end_.ended()) {
     const bool may_read = co_await wait_for_token();
     if (!may_read) break;
-    auto [wait_error] = co_await socket_.async_wait(
-        tcp::socket::wait_read, asio::bind_cancellation_slot(stop_reading_.slot(), use_tuple));
+    const boost::system::error_code wait_error = co_await wait_for_input();
     if (wait_error || end_.ended()) break;
     last_heard_ = Clock::now();
     const auto ec = read_available(inputs);
@@ -182,23 +200,66 @@ asio::awaitable<void> LineSession::end_conversation() {
 
 asio::awaitable<bool> LineSession::wait_for_token() {
   const bool may_read = co_await pacer_.wait_for_token(&me_, slow_down,
-                                                       socket_.get_executor(),
+                                                       stream_.get_executor(),
                                                        stop_reading_.slot());
   co_return may_read && !end_.ended();
+}
+
+asio::awaitable<boost::system::error_code> LineSession::wait_for_input() {
+  const auto slot = stop_reading_.slot();
+  if (tcp::socket* socket = stream_.plain()) {
+    auto [ec] = co_await socket->async_wait(tcp::socket::wait_read,
+                                            asio::bind_cancellation_slot(slot, use_tuple));
+    co_return ec;
+  }
+  if (inbound_begin_ < inbound_end_ || inbound_error_) co_return boost::system::error_code();
+  if (!inbound_) inbound_ = std::make_unique<char[]>(tls_read_size);
+  inbound_begin_ = inbound_end_ = 0;
+  auto [ec, read] = co_await stream_.async_read_some(
+      asio::buffer(inbound_.get(), tls_read_size), asio::bind_cancellation_slot(slot, use_tuple));
+  if (ec == asio::error::operation_aborted) co_return ec;
+  inbound_end_ = read;
+  // A client that closes without TLS's close_notify has still closed.
+  inbound_error_ = ec == asio::ssl::error::stream_truncated ? asio::error::eof : ec;
+  co_return boost::system::error_code();
 }
 
 boost::system::error_code LineSession::read_available(std::vector<Input>& inputs) {
   // A plain function, not a coroutine: the thread's scratch buffer is never held across a
   // suspension, and an idle connection owns no read buffer at all.
   thread_local std::array<char, 64 * 1024> scratch;
-  TokenBucket& bucket = pacer_.bucket();
-  const bool paced = bucket.enabled();
+  tcp::socket* socket = stream_.plain();
+  if (socket == nullptr) {
+    if (inbound_begin_ == inbound_end_)
+      return inbound_error_ ? inbound_error_ : asio::error::would_block;
+    const std::size_t taken = frame(
+        std::span<const char>(inbound_.get() + inbound_begin_, inbound_end_ - inbound_begin_),
+        inputs);
+    inbound_begin_ += taken;
+    counters_.bytes_in.add(taken);
+    return inbound_begin_ == inbound_end_ ? inbound_error_ : boost::system::error_code();
+  }
+  const bool paced = pacer_.bucket().enabled();
   boost::system::error_code ec;
   // Paced, the reader only peeks: what the budget does not let through stays in the kernel.
   const std::size_t n =
-      socket_.receive(asio::buffer(scratch), paced ? tcp::socket::message_peek : 0, ec);
+      socket->receive(asio::buffer(scratch), paced ? tcp::socket::message_peek : 0, ec);
   if (ec) return ec;
   if (n == 0) return asio::error::eof;
+  // A TLS client that found the plaintext port: its ClientHello is no chat line for the room.
+  if (!heard_before_ && scratch[0] == tls_handshake_record) {
+    finish(EndReason::read_failed, "TLS handshake on a plaintext port");
+    return {};
+  }
+  heard_before_ = true;
+  const std::size_t consumed = frame(std::span<const char>(scratch.data(), n), inputs);
+  if (paced) socket->receive(asio::buffer(scratch.data(), consumed), 0, ec);
+  counters_.bytes_in.add(paced ? consumed : n);
+  return ec;
+}
+
+std::size_t LineSession::frame(std::span<const char> bytes, std::vector<Input>& inputs) {
+  TokenBucket& bucket = pacer_.bucket();
   const auto now = Clock::now();
   // Lines arriving to a full bucket start a new episode: a notice is due if it runs dry again.
   pacer_.heard(now);
@@ -225,10 +286,7 @@ boost::system::error_code LineSession::read_available(std::vector<Input>& inputs
         parse_line(text));
     return bucket.has_token(now);
   };
-  const std::size_t consumed = framer_.feed(std::span<const char>(scratch.data(), n), on_frame);
-  if (paced) socket_.receive(asio::buffer(scratch.data(), consumed), 0, ec);
-  counters_.bytes_in.add(paced ? consumed : n);
-  return ec;
+  return framer_.feed(bytes, on_frame);
 }
 
 asio::awaitable<void> LineSession::relay_last_lines() {
@@ -274,10 +332,7 @@ void LineSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
   if (ended.ended_by_writer) finish(ended.reason, std::move(ended.detail));
   // Best effort, without waiting: a client evicted as too slow rarely has room for it.
   const std::string_view words = last_words(end_.reason());
-  if (!words.empty()) {
-    boost::system::error_code ignored;
-    socket_.write_some(asio::buffer(words), ignored);
-  }
+  if (!words.empty()) stream_.write_now(words);
 }
 
 asio::awaitable<void> LineSession::watch_for_idleness(std::shared_ptr<LineSession> self) {
@@ -299,16 +354,17 @@ asio::awaitable<void> gone() {
 
 }  // namespace
 
-asio::awaitable<void> run_line_session(tcp::socket socket, actors::MemberId id,
+asio::awaitable<void> run_line_session(ClientStream stream, actors::MemberId id,
                                        std::shared_ptr<const SessionContext> context,
                                        DoorCounters& counters, SessionGuard guard) {
   // Not a coroutine itself: the session's own coroutine is its reader, one frame per client.
+  tcp::socket& socket = stream.socket();
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) return gone();  // reset before we got to it
   socket.set_option(tcp::no_delay(true), ec);
   socket.non_blocking(true, ec);
-  auto session = std::make_shared<LineSession>(std::move(socket), peer_name(remote), id,
+  auto session = std::make_shared<LineSession>(std::move(stream), peer_name(remote), id,
                                                std::move(context), counters,
                                                std::move(guard));
   LineSession& connection = *session;

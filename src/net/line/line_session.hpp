@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "actors/member_id.hpp"
+#include "net/client_stream.hpp"
 #include "net/door.hpp"
 #include "net/session_context.hpp"
 
@@ -19,7 +20,7 @@ namespace chatd::net::line {
 
 // Serves the client on `socket` until it is done; the writer (and the idle watch) may outlive
 // this coroutine briefly while they flush.
-boost::asio::awaitable<void> run_line_session(boost::asio::ip::tcp::socket socket,
+boost::asio::awaitable<void> run_line_session(ClientStream stream,
                                               actors::MemberId id,
                                               std::shared_ptr<const SessionContext> context,
                                               DoorCounters& counters, SessionGuard guard);

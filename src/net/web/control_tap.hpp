@@ -29,21 +29,22 @@
 #include <memory>
 #include <string>
 
+#include "net/client_stream.hpp"
 #include "net/urgent_lane.hpp"
 
 namespace chatd::net::web {
 
 class ControlTap {
  public:
-  using executor_type = boost::asio::ip::tcp::socket::executor_type;
-  using next_layer_type = boost::asio::ip::tcp::socket;
+  using executor_type = ClientStream::executor_type;
+  using next_layer_type = ClientStream;
 
-  ControlTap(boost::asio::ip::tcp::socket socket, UrgentLane& urgent)
-      : socket_(std::move(socket)), urgent_(urgent) {}
+  ControlTap(ClientStream stream, UrgentLane& urgent)
+      : stream_(std::move(stream)), urgent_(urgent) {}
 
-  executor_type get_executor() noexcept { return socket_.get_executor(); }
-  // Beast finds the socket (for its timeouts) through here.
-  next_layer_type& next_layer() noexcept { return socket_; }
+  executor_type get_executor() noexcept { return stream_.get_executor(); }
+  // Beast finds the stream (to close it when it gives up) through here.
+  next_layer_type& next_layer() noexcept { return stream_; }
 
   // From now on writes go to the urgent lane. Call once the handshake's response is out.
   void capture_writes() noexcept { capturing_ = true; }
@@ -54,8 +55,8 @@ class ControlTap {
   bool has_input() const noexcept { return begin_ < end_; }
 
   // Whether a whole message waits here — complete frames up to a final data frame — so that
-  // reading it cannot wait on the client. Takes what the kernel holds first, without waiting
-  // (the socket is non-blocking). Call between messages only.
+  // reading it cannot wait on the client. On a plain socket, takes what the kernel holds first,
+  // without waiting (the socket is non-blocking). Call between messages only.
   bool has_message() {
     take_what_arrived();
     std::size_t at = begin_;
@@ -97,7 +98,7 @@ class ControlTap {
             // Nothing for Beast yet (or only part of a frame header): read more.
             step = Step::reading;
             make_room();
-            socket_.async_read_some(asio::buffer(bytes_.get() + end_, capacity - end_),
+            stream_.async_read_some(asio::buffer(bytes_.get() + end_, capacity - end_),
                                     std::move(self));
             return;
           }
@@ -107,9 +108,9 @@ class ControlTap {
           if (!has_input()) release();
           // Not from inside the initiating function: the completion is posted.
           step = Step::handing_over;
-          asio::post(socket_.get_executor(), std::move(self));
+          asio::post(stream_.get_executor(), std::move(self));
         },
-        token, socket_);
+        token, stream_);
   }
 
   template <class ConstBuffers, class Token>
@@ -117,14 +118,14 @@ class ControlTap {
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
         [this](auto handler, const ConstBuffers& bytes) {
           if (!capturing_) {
-            socket_.async_write_some(bytes, std::move(handler));
+            stream_.async_write_some(bytes, std::move(handler));
             return;
           }
           std::string frame(boost::asio::buffer_size(bytes), '\0');
           boost::asio::buffer_copy(boost::asio::buffer(frame), bytes);
           if (!frame.empty() && static_cast<unsigned char>(frame[0]) == 0x88) close_captured_ = true;
           urgent_.push(frame);
-          boost::asio::post(socket_.get_executor(),
+          boost::asio::post(stream_.get_executor(),
                             boost::beast::bind_front_handler(
                                 std::move(handler), boost::system::error_code(), frame.size()));
         },
@@ -166,14 +167,17 @@ class ControlTap {
     return static_cast<std::size_t>(std::min<std::uint64_t>(frame_left_, end_ - begin_));
   }
 
-  // What the kernel already holds, appended without waiting.
+  // What the kernel already holds, appended without waiting. Over TLS, only a read decrypts:
+  // a batch then holds what the last one brought.
   void take_what_arrived() {
+    boost::asio::ip::tcp::socket* socket = stream_.plain();
+    if (socket == nullptr) return;
     boost::system::error_code ec;
-    if (socket_.available(ec) == 0 || ec) return;
+    if (socket->available(ec) == 0 || ec) return;
     make_room();
     if (end_ == capacity) return;
     const std::size_t read =
-        socket_.read_some(boost::asio::buffer(bytes_.get() + end_, capacity - end_), ec);
+        socket->read_some(boost::asio::buffer(bytes_.get() + end_, capacity - end_), ec);
     if (!ec) end_ += read;
     if (!has_input()) release();
   }
@@ -191,7 +195,7 @@ class ControlTap {
     begin_ = end_ = 0;
   }
 
-  boost::asio::ip::tcp::socket socket_;
+  ClientStream stream_;
   UrgentLane& urgent_;
   std::unique_ptr<char[]> bytes_;  // [begin_, end_) read from the socket, not yet given to Beast
   std::size_t begin_ = 0;

@@ -83,25 +83,26 @@ Response route(const http::request<http::empty_body>& request, const SessionCont
 }
 
 // Writes `response` (only its header for HEAD) unless the deadline passes first.
-asio::awaitable<bool> send(tcp::socket& socket, Response response, bool head_only) {
+asio::awaitable<bool> send(ClientStream& stream, Response response, bool head_only) {
   http::response_serializer<http::string_body> serializer(response);
-  asio::steady_timer timer(socket.get_executor(), request_deadline);
+  asio::steady_timer timer(stream.get_executor(), request_deadline);
   if (head_only) {
-    auto outcome = co_await (http::async_write_header(socket, serializer, use_tuple) ||
+    auto outcome = co_await (http::async_write_header(stream, serializer, use_tuple) ||
                              timer.async_wait(use_tuple));
     co_return outcome.index() == 0 && !std::get<0>(std::get<0>(outcome));
   }
   auto outcome =
-      co_await (http::async_write(socket, serializer, use_tuple) || timer.async_wait(use_tuple));
+      co_await (http::async_write(stream, serializer, use_tuple) || timer.async_wait(use_tuple));
   co_return outcome.index() == 0 && !std::get<0>(std::get<0>(outcome));
 }
 
 }  // namespace
 
-asio::awaitable<void> serve_http(tcp::socket socket, actors::MemberId id,
+asio::awaitable<void> serve_http(ClientStream stream, actors::MemberId id,
                                  std::shared_ptr<const SessionContext> context,
                                  DoorCounters* counters, SessionGuard guard,
                                  std::shared_ptr<const WebOptions> options) {
+  tcp::socket& socket = stream.socket();
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   if (ec) co_return;
@@ -112,7 +113,7 @@ asio::awaitable<void> serve_http(tcp::socket socket, actors::MemberId id,
     http::request_parser<http::empty_body> parser;
     parser.header_limit(header_limit);
     asio::steady_timer timer(socket.get_executor(), request_deadline);
-    auto outcome = co_await (http::async_read(socket, buffer, parser, use_tuple) ||
+    auto outcome = co_await (http::async_read(stream, buffer, parser, use_tuple) ||
                              timer.async_wait(use_tuple));
     if (outcome.index() == 1) {
       if (buffer.size() > 0) base::log_line(peer + " HTTP request timed out");
@@ -129,7 +130,7 @@ asio::awaitable<void> serve_http(tcp::socket socket, actors::MemberId id,
                               : http::status::bad_request;
       Response refusal = plain(nothing, status, read_error.message());
       refusal.keep_alive(false);
-      co_await send(socket, std::move(refusal), false);
+      co_await send(stream, std::move(refusal), false);
       co_return;
     }
     http::request<http::empty_body>& request = parser.get();
@@ -147,14 +148,14 @@ asio::awaitable<void> serve_http(tcp::socket socket, actors::MemberId id,
         response = plain(request, http::status::not_found, "not found");
       } else if (!origin_allowed(std::string_view(origin.data(), origin.size()),
                                  std::string_view(host.data(), host.size()),
-                                 options->allowed_origins)) {
+                                 stream.tls() != nullptr, options->allowed_origins)) {
         base::log_line(peer + " WebSocket refused: origin " +
                        std::string(origin.data(), origin.size()) + " not allowed");
         response = plain(request, http::status::forbidden, "origin not allowed");
       } else if (!accepting) {
         response = plain(request, http::status::service_unavailable, "server shutting down");
       } else {
-        start_ws_session(std::move(socket), parser.release(), peer, id, std::move(context),
+        start_ws_session(std::move(stream), parser.release(), peer, id, std::move(context),
                          *counters, std::move(guard));
         co_return;
       }
@@ -165,7 +166,7 @@ asio::awaitable<void> serve_http(tcp::socket socket, actors::MemberId id,
     const bool keep_alive = request.keep_alive() && accepting;
     response.keep_alive(keep_alive);
     const std::size_t size = response.body().size();
-    const bool sent = co_await send(socket, std::move(response), head);
+    const bool sent = co_await send(stream, std::move(response), head);
     if (!sent) co_return;
     counters->bytes_out.add(size);
     if (!keep_alive) {

@@ -7,13 +7,14 @@
 #include <memory>
 
 #include "actors/member_id.hpp"
+#include "net/client_stream.hpp"
 #include "net/door.hpp"
 #include "net/session_context.hpp"
 #include "net/web/web_door.hpp"
 
 namespace chatd::net::web {
 
-boost::asio::awaitable<void> serve_http(boost::asio::ip::tcp::socket socket, actors::MemberId id,
+boost::asio::awaitable<void> serve_http(ClientStream stream, actors::MemberId id,
                                         std::shared_ptr<const SessionContext> context,
                                         DoorCounters* counters, SessionGuard guard,
                                         std::shared_ptr<const WebOptions> options);

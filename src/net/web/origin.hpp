@@ -10,8 +10,9 @@
 namespace chatd::net::web {
 
 // `origin`: the request's Origin header ("" when absent: not a browser, let in); `host`: its
-// Host header; `allowed`: the --allowed-origin values, matched exactly.
-bool origin_allowed(std::string_view origin, std::string_view host,
+// Host header; `secure`: whether the request came over TLS (the page's scheme is then https);
+// `allowed`: the --allowed-origin values, matched exactly.
+bool origin_allowed(std::string_view origin, std::string_view host, bool secure,
                     const std::vector<std::string>& allowed);
 
 }  // namespace chatd::net::web

@@ -9,10 +9,10 @@ namespace chatd::net::web {
 
 Door web_door(boost::asio::ip::tcp::endpoint endpoint, WebOptions options) {
   auto shared = std::make_shared<const WebOptions>(std::move(options));
-  ServeConnection serve = [shared](boost::asio::ip::tcp::socket socket, actors::MemberId id,
+  ServeConnection serve = [shared](ClientStream stream, actors::MemberId id,
                                    std::shared_ptr<const SessionContext> context,
                                    DoorCounters& counters, SessionGuard guard) {
-    return serve_http(std::move(socket), id, std::move(context), &counters, std::move(guard),
+    return serve_http(std::move(stream), id, std::move(context), &counters, std::move(guard),
                       shared);
   };
   return Door{"web", endpoint, std::move(serve),

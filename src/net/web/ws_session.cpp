@@ -70,13 +70,13 @@ std::string goodbye(EndReason reason) {
 
 class WsSession {
  public:
-  WsSession(tcp::socket socket, std::string peer, actors::MemberId id,
+  WsSession(ClientStream stream, std::string peer, actors::MemberId id,
             std::shared_ptr<const SessionContext> context, DoorCounters& counters,
             SessionGuard guard)
       : peer_(std::move(peer)),
-        me_(id, peer_, json_format(), context, socket.get_executor()),
+        me_(id, peer_, json_format(), context, stream.get_executor()),
         urgent_(me_.outbox().bell()),
-        ws_(std::move(socket), urgent_),
+        ws_(std::move(stream), urgent_),
         pacer_(context->limits, counters),
         counters_(counters),
         guard_(std::move(guard)) {}
@@ -90,7 +90,8 @@ class WsSession {
 
  private:
   const SessionLimits& limits() const { return me_.context().limits; }
-  tcp::socket& socket() { return ws_.next_layer().next_layer(); }
+  ClientStream& stream() { return ws_.next_layer().next_layer(); }
+  tcp::socket& socket() { return stream().socket(); }
 
   asio::awaitable<bool> accept(UpgradeRequest request);
   asio::awaitable<bool> start(std::shared_ptr<WsSession> self);
@@ -172,7 +173,7 @@ asio::awaitable<bool> WsSession::start(std::shared_ptr<WsSession> self) {
   }
   const auto executor = socket().get_executor();
   asio::co_spawn(executor,
-                 write_outbox(socket(), me_.outbox(), limits().max_write, counters_.bytes_out,
+                 write_outbox(stream(), me_.outbox(), limits().max_write, counters_.bytes_out,
                               &urgent_),
                  [self](std::exception_ptr error, WriterEnd ended) {
                    self->writer_ended(error, std::move(ended));
@@ -189,9 +190,8 @@ asio::awaitable<void> WsSession::run(std::shared_ptr<WsSession> self, UpgradeReq
   if (!accepted) co_return;
   const bool started = co_await start(self);
   if (!started) {
-    boost::system::error_code ignored;
     const std::string farewell = urgent_.take_rest() + goodbye(EndReason::shutdown);
-    socket().write_some(asio::buffer(farewell), ignored);
+    stream().write_now(farewell);
     co_return;
   }
   std::vector<FrameInput> inputs;
@@ -305,8 +305,8 @@ void WsSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
   // already answered the client's.
   std::string farewell = urgent_.take_rest();
   if (!ws_.next_layer().close_captured()) farewell += goodbye(end_.reason());
+  stream().write_now(farewell);
   boost::system::error_code ignored;
-  socket().write_some(asio::buffer(farewell), ignored);
   socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
@@ -325,15 +325,15 @@ asio::awaitable<void> WsSession::watch_for_idleness(std::shared_ptr<WsSession> s
 
 }  // namespace
 
-void start_ws_session(tcp::socket socket, UpgradeRequest request, std::string peer,
+void start_ws_session(ClientStream stream, UpgradeRequest request, std::string peer,
                       actors::MemberId id, std::shared_ptr<const SessionContext> context,
                       DoorCounters& counters, SessionGuard guard) {
-  const auto executor = socket.get_executor();
+  const auto executor = stream.get_executor();
   // The writer's fast path and the last words write without waiting: a socket that blocked
   // would stall a whole I/O thread on a client that stopped reading.
   boost::system::error_code ec;
-  socket.non_blocking(true, ec);
-  auto session = std::make_shared<WsSession>(std::move(socket), std::move(peer), id,
+  stream.socket().non_blocking(true, ec);
+  auto session = std::make_shared<WsSession>(std::move(stream), std::move(peer), id,
                                              std::move(context), counters, std::move(guard));
   WsSession& connection = *session;
   asio::co_spawn(executor, connection.run(std::move(session), std::move(request)),

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "actors/member_id.hpp"
+#include "net/client_stream.hpp"
 #include "net/door.hpp"
 #include "net/session_context.hpp"
 
@@ -19,9 +20,9 @@ namespace chatd::net::web {
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
 
-// Completes the upgrade `request` asked for on `socket` and serves the member on the socket's
+// Completes the upgrade `request` asked for on `stream` and serves the member on the stream's
 // strand until it is done. Returns at once; the session owns itself.
-void start_ws_session(boost::asio::ip::tcp::socket socket, UpgradeRequest request,
+void start_ws_session(ClientStream stream, UpgradeRequest request,
                       std::string peer, actors::MemberId id,
                       std::shared_ptr<const SessionContext> context, DoorCounters& counters,
                       SessionGuard guard);
