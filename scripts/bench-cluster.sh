@@ -4,7 +4,7 @@
 #   single   one chatd without --redis
 #   cluster  a redis-server of its own (a free loopback port, a temporary directory, no
 #            persistence) and NODES chatd nodes sharing it, each on its own port
-# both with the same flags, `--rate 0 --threads 1 --quiet --web off --history 0 --notice-limit 0`
+# both with the same flags, `--rate 0 --threads 1 --quiet --web off --irc off --history 0 --notice-limit 0`
 # (no history: a newcomer would be replayed earlier stamps). chat-bench spreads the members over
 # the nodes (--ports), samples every node's CPU (--server-pid, summed) and Redis's (--store-pid),
 # and checks that every member on every node saw one order. Runs alternate single, cluster,
@@ -36,7 +36,7 @@ chatd=${CHATD:-$repo/build/release/src/chatd}
 chat_bench=${CHAT_BENCH:-$repo/build/release/benchmarks/chat-bench}
 bench_dir=$repo/build/bench-cluster
 results=${RESULTS:-$bench_dir/results-$(date +%Y%m%d-%H%M%S).jsonl}
-chatd_flags=(--rate 0 --threads 1 --quiet --web off --history 0 --notice-limit 0)
+chatd_flags=(--rate 0 --threads 1 --quiet --web off --irc off --history 0 --notice-limit 0)
 
 # Sequencing: one publisher per node and no other member, so each message is delivered three
 # times and the nodes' work per message, not the fan-out, is what is left; 10 000 lines in flight

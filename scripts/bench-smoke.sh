@@ -9,7 +9,7 @@ build=build/release
 
 port=$(( 20000 + RANDOM % 10000 ))
 web_port=$(( port + 1 ))
-"$build/src/chatd" --port "$port" --web "127.0.0.1:$web_port" --threads 2 --quiet --rate 0 --history 0 --notice-limit 0 &
+"$build/src/chatd" --port "$port" --web "127.0.0.1:$web_port" --irc off --threads 2 --quiet --rate 0 --history 0 --notice-limit 0 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do
@@ -67,7 +67,7 @@ done
 node_ports=()
 for node in 1 2; do
   node_ports+=($(( port + 2 + node )))
-  "$build/src/chatd" --port "${node_ports[-1]}" --web off --threads 1 --quiet --rate 0 --history 0 \
+  "$build/src/chatd" --port "${node_ports[-1]}" --web off --irc off --threads 1 --quiet --rate 0 --history 0 \
     --notice-limit 0 --redis "redis://127.0.0.1:$redis_port" --node-id "smoke-$node" &
   cluster+=($!)
 done

@@ -113,7 +113,7 @@ start_server() {
   local server=$1 port=$2 web_port=$3 log=$4
   case $server in
     # Tutorial parity: no notices, no history, no flood control (the load is a flood by design).
-    chatd) "$chatd" --port "$port" --web "127.0.0.1:$web_port" --threads 2 --quiet --history 0 --notice-limit 0 --rate 0 --max-clients 100000 >/dev/null 2>"$log" & ;;
+    chatd) "$chatd" --port "$port" --web "127.0.0.1:$web_port" --irc off --threads 2 --quiet --history 0 --notice-limit 0 --rate 0 --max-clients 100000 >/dev/null 2>"$log" & ;;
     go) "$go_server" -port "$port" >/dev/null 2>"$log" & ;;  # it prints a line per message
     *) fail "unknown server '$server'" ;;
   esac

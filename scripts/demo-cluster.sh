@@ -24,7 +24,7 @@ pids+=($!)
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 for n in 1 2 3; do
-  build/release/src/chatd --port "900$n" --web "127.0.0.1:800$n" --node-id "node-$n" \
+  build/release/src/chatd --port "900$n" --web "127.0.0.1:800$n" --irc "127.0.0.1:667$n" --node-id "node-$n" \
     --redis "redis://127.0.0.1:$redis_port" 2>"$dir/node-$n.log" &
   pids+=($!)
 done

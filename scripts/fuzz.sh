@@ -13,11 +13,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds="${FUZZ_SECONDS:-20}"
 build_dir=build/fuzz
-all_targets=(line_framer_fuzz safe_text_fuzz room_fuzz ws_input_fuzz)
+all_targets=(line_framer_fuzz safe_text_fuzz room_fuzz ws_input_fuzz irc_framer_fuzz irc_message_fuzz)
 if (($# > 0)); then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 # Longest input worth trying: a few lines around the 512-byte limit; a chat line; a 2000-step
-# room script (most steps take one or two bytes). The room starts at full length at once
+# room script (most steps take one or two bytes); a few IRC lines around the 4096 + 512-byte
+# limit of a tagged line; an IRC message and its params. The room starts at full length at once
 # (-len_control=0): long scripts are where batches fill up and evictions pile on, and a short
 # run would otherwise never grow past a hundred-odd bytes.
 fuzz_options_for() {
@@ -26,6 +27,8 @@ fuzz_options_for() {
     safe_text_fuzz) echo "-max_len=1024" ;;
     room_fuzz) echo "-max_len=4096 -len_control=0" ;;
     ws_input_fuzz) echo "-max_len=2048" ;;
+    irc_framer_fuzz) echo "-max_len=16384" ;;
+    irc_message_fuzz) echo "-max_len=2048" ;;
     *) echo "unknown fuzz target: $1" >&2; return 1 ;;
   esac
 }

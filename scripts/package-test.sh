@@ -151,6 +151,7 @@ fi
 # machine that holds a configured port can get in the way: --port, and --web once chatd has it.
 free_ports=(--port 0)
 if "$root/usr/bin/chatd" --help | grep -q -- "--web"; then free_ports+=(--web 127.0.0.1:0); fi
+if "$root/usr/bin/chatd" --help | grep -q -- "--irc"; then free_ports+=(--irc 127.0.0.1:0); fi
 serve_one_client "$root/usr/bin/chatd" --config "$root/etc/chatd/chatd.conf"
 
 # --- (d) installed for real, when that is safe -----------------------------------------------

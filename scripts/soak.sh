@@ -70,7 +70,7 @@ main() {
   local port soak_status=0
   port=$(free_port)
   # shellcheck disable=SC2086  # CHATD_FLAGS is meant to split
-  "$chatd" --port "$port" --web 127.0.0.1:0 --threads 2 --quiet --history 0 ${CHATD_FLAGS:-} >/dev/null 2>"$server_log" &
+  "$chatd" --port "$port" --web 127.0.0.1:0 --irc off --threads 2 --quiet --history 0 ${CHATD_FLAGS:-} >/dev/null 2>"$server_log" &
   server_pid=$!
   trap stop_server EXIT
   wait_until_listening "$port"

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 npm ci --prefix tests/browser --no-audit --no-fund
+npm ci --prefix tests/irc --no-audit --no-fund
 
 passed=0
 for preset in release asan tsan; do

@@ -187,6 +187,8 @@ std::string_view leave_reason_name(LeaveReason reason) {
       return "quit";
     case LeaveReason::moved:
       return "moved";
+    case LeaveReason::parted:
+      return "parted";
     case LeaveReason::too_slow:
       return "too_slow";
     case LeaveReason::timed_out:
@@ -201,7 +203,8 @@ std::string_view leave_reason_name(LeaveReason reason) {
 
 std::optional<LeaveReason> leave_reason_named(std::string_view name) {
   for (const LeaveReason reason :
-       {LeaveReason::closed, LeaveReason::quit, LeaveReason::moved, LeaveReason::too_slow,
+       {LeaveReason::closed, LeaveReason::quit, LeaveReason::moved, LeaveReason::parted,
+        LeaveReason::too_slow,
         LeaveReason::timed_out, LeaveReason::shutdown, LeaveReason::node_lost}) {
     if (leave_reason_name(reason) == name) return reason;
   }

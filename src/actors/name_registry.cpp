@@ -20,6 +20,12 @@ void NameRegistry::release(std::string_view name) {
   taken_.erase(key);
 }
 
+bool NameRegistry::holds(std::string_view name) const {
+  const std::string key = base::folded(name);
+  std::lock_guard lock(mutex_);
+  return taken_.contains(key);
+}
+
 std::size_t NameRegistry::size() const {
   std::lock_guard lock(mutex_);
   return taken_.size();

@@ -16,6 +16,8 @@ class NameRegistry {
   // Claiming the name you already hold, in another case, succeeds.
   bool claim(std::string_view name, std::string_view previous);
   void release(std::string_view name);
+  // Whether someone on this node holds `name` (IRC WHOIS, ISON, USERHOST).
+  bool holds(std::string_view name) const;
   std::size_t size() const;
 
  private:

@@ -17,6 +17,7 @@ enum class LeaveReason : std::uint8_t {
   closed,     // the connection ended (the client closed it, or it failed)
   quit,       // the member asked to leave; detail: its reason, if it gave one
   moved,      // the member went to another room; detail: that room's name
+  parted,     // the member left this room and stays in its others (IRC PART); detail: its reason
   too_slow,   // evicted: it fell further behind than the outbox bound
   timed_out,  // idle for longer than the idle timeout
   shutdown,   // its node is shutting down (announced on the other nodes of a cluster)
@@ -30,6 +31,10 @@ enum class LinkState : std::uint8_t {
   store_lost,  // linked again, but the store had lost its data
   lost,        // unlinked: this node's rooms go on alone
 };
+
+// What a member asked the room's members for: a list of names (the line door's /who, IRC NAMES)
+// or one entry per member (IRC WHO).
+enum class MemberListing : std::uint8_t { names, who };
 
 namespace record {
 
@@ -69,6 +74,8 @@ struct HistoryMarker {
 struct Members {
   std::size_t total;                        // members in the room
   std::span<const std::string_view> names;  // sorted; at most a listing's worth of them
+  std::string_view asker;                   // the member it is for, by its name here
+  MemberListing listing;
 };
 
 }  // namespace record

@@ -218,7 +218,8 @@ void Room::on(Who& who) {
   }
   std::sort(names.begin(), names.end());
   const std::size_t listed = std::min(names.size(), max_names_listed);
-  tell(it->second, record::Members{names.size(), std::span(names).first(listed)});
+  tell(it->second, record::Members{names.size(), std::span(names).first(listed),
+                                   it->second.name, who.listing});
 }
 
 void Room::on(Tell& told) {

@@ -57,6 +57,7 @@ struct Rename {
 struct Who {
   MemberId id;
   std::optional<std::vector<std::string>> names;
+  MemberListing listing = MemberListing::names;
 };
 
 // Bytes for one member alone, already rendered by its door (an error, a help text), to keep

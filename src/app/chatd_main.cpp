@@ -8,7 +8,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <ctime>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -22,6 +24,7 @@
 #include "app/server_flags.hpp"
 #include "base/log.hpp"
 #include "cluster/cluster_link.hpp"
+#include "net/irc/irc_door.hpp"
 #include "net/line/line_door.hpp"
 #include "net/tls/tls_credentials.hpp"
 #include "net/tls/tls_door.hpp"
@@ -74,6 +77,27 @@ asio::awaitable<void> reload_on_hangup(asio::signal_set& hangups,
                                  : "SIGHUP: TLS certificate reloaded from " +
                                        tls->certificate_file());
   }
+}
+
+// The IRC door's name for this server (--server-name, else the host name when it is a valid
+// one), when it started, and the message of the day.
+chatd::net::irc::IrcOptions irc_options(const chatd::app::ServerFlags& flags) {
+  std::string name = flags.server_name;
+  if (name.empty()) {
+    boost::system::error_code ec;
+    name = asio::ip::host_name(ec);
+    const bool usable = !ec && !name.empty() && name.size() <= 63 &&
+                        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "0123456789.-_") == std::string::npos;
+    if (!usable) name = "chatd";
+  }
+  const std::time_t now = std::time(nullptr);
+  char started[64] = "";
+  std::strftime(started, sizeof started, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+  return {name,
+          {"Welcome to chatd. Every channel is a room, shared with the line and web doors:",
+           "/join #lobby to meet everyone, /list for the rooms there are."},
+          started};
 }
 
 // Each client is a descriptor: take every one the hard limit allows (as a systemd unit's
@@ -166,6 +190,14 @@ int main(int argc, char** argv) {
   if (flags.line_tls) {
     doors.push_back(chatd::net::tls::over_tls(chatd::net::line::line_door(*flags.line_tls),
                                               *flags.line_tls, tls));
+  }
+  if (flags.irc || flags.irc_tls) {
+    chatd::net::irc::IrcOptions irc = irc_options(flags);
+    if (flags.irc) doors.push_back(chatd::net::irc::irc_door(*flags.irc, irc));
+    if (flags.irc_tls) {
+      doors.push_back(chatd::net::tls::over_tls(chatd::net::irc::irc_door(*flags.irc_tls, irc),
+                                                *flags.irc_tls, tls));
+    }
   }
   if (flags.web_tls) {
     doors.push_back(chatd::net::tls::over_tls(

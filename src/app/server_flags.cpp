@@ -151,6 +151,9 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
   std::string tls_key;
   std::string line_tls = "off";
   std::string web_tls = "off";
+  std::string irc = "127.0.0.1:6667";
+  std::string irc_tls = "off";
+  std::string server_name;
   std::string redis;
   std::string node_id;
   long node_timeout = 10;
@@ -180,6 +183,12 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
       "where the line protocol over TLS listens (needs --tls-cert and --tls-key)")(
       "web-tls", po::value(&web_tls)->default_value(web_tls)->value_name("HOST:PORT|off"),
       "where the web door over TLS (https, wss) listens (needs --tls-cert and --tls-key)")(
+      "irc", po::value(&irc)->default_value(irc)->value_name("HOST:PORT|off"),
+      "where the IRC door (irssi, WeeChat, HexChat...) listens; off: nowhere")(
+      "irc-tls", po::value(&irc_tls)->default_value(irc_tls)->value_name("HOST:PORT|off"),
+      "where the IRC door over TLS listens (needs --tls-cert and --tls-key)")(
+      "server-name", po::value(&server_name)->value_name("NAME"),
+      "the server's name to IRC clients (prefixes, 001); default: this machine's host name")(
       "redis", po::value(&redis)->value_name("URL"),
       "share rooms with other chatd nodes through Redis 7 at redis://[:PASSWORD@]HOST:PORT[/DB] "
       "(default: off, this node alone)")(
@@ -247,14 +256,23 @@ std::variant<ServerFlags, ExitNow> parse_server_flags(const std::vector<std::str
     for (const auto& origin : allowed_origins) require_origin(origin);
     flags.allowed_origins = allowed_origins;
 
+    flags.irc = parse_listen(irc, "irc");
     flags.line_tls = parse_listen(line_tls, "line-tls");
     flags.web_tls = parse_listen(web_tls, "web-tls");
-    const bool tls_door = flags.line_tls || flags.web_tls;
+    flags.irc_tls = parse_listen(irc_tls, "irc-tls");
+    const bool tls_door = flags.line_tls || flags.web_tls || flags.irc_tls;
     require(tls_cert.empty() == tls_key.empty(), "--tls-cert and --tls-key go together");
     require(!tls_door || !tls_cert.empty(),
-            "--line-tls and --web-tls need --tls-cert FILE and --tls-key FILE");
+            "--line-tls, --web-tls and --irc-tls need --tls-cert FILE and --tls-key FILE");
     require(tls_door || tls_cert.empty(),
-            "--tls-cert is set but no TLS door is on: add --line-tls or --web-tls");
+            "--tls-cert is set but no TLS door is on: add --line-tls, --web-tls or --irc-tls");
+    // An IRC server name is one token of letters, digits, '.', '-' and '_' (it goes in every
+    // prefix); a host name usually is one.
+    require(server_name.size() <= 63 &&
+                server_name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789.-_") == std::string::npos,
+            "--server-name wants at most 63 letters, digits, '.', '-' or '_'");
+    flags.server_name = server_name;
     if (!tls_cert.empty()) flags.tls = ServerFlags::TlsFiles{tls_cert, tls_key};
 
     if (!redis.empty()) {

@@ -31,6 +31,12 @@ struct ServerFlags {
   // Where the TLS twins of the line and web doors listen; none by default.
   std::optional<boost::asio::ip::tcp::endpoint> line_tls;
   std::optional<boost::asio::ip::tcp::endpoint> web_tls;
+  // Where the IRC door listens (none with --irc off), its TLS twin (none by default), and the
+  // server's name in IRC prefixes (--server-name; default: this machine's host name).
+  std::optional<boost::asio::ip::tcp::endpoint> irc{
+      std::in_place, boost::asio::ip::address_v4::loopback(), 6667};
+  std::optional<boost::asio::ip::tcp::endpoint> irc_tls;
+  std::string server_name;
   // With --redis, this node is one of a cluster's (docs/scaling.md).
   std::optional<cluster::RedisAddress> redis;
   std::string node_id;  // empty: HOSTNAME:PORT, once the line door has bound its port

@@ -51,13 +51,19 @@ class ClientStream {
     return layer != nullptr ? &(*layer)->stream : nullptr;
   }
 
-  // Best effort, without waiting, with no other write in flight: a connection's last words
-  // before it closes. Over TLS what does not fit is lost, which only matters to a connection
-  // that is closing anyway. The socket must be non-blocking.
-  void write_now(std::string_view bytes) noexcept {
+  // A connection's last words before it closes, best effort, without waiting and with no other
+  // write in flight; over TLS then its close_notify, so that the client can tell the end from
+  // a cut. What does not fit is lost, which only matters to a connection closing anyway. The
+  // socket must be non-blocking.
+  void end_with(std::string_view last_words) noexcept {
     boost::system::error_code ignored;
-    std::visit([&](auto& layer) { top(layer).write_some(boost::asio::buffer(bytes), ignored); },
-               layers_);
+    if (!last_words.empty()) {
+      std::visit(
+          [&](auto& layer) { top(layer).write_some(boost::asio::buffer(last_words), ignored); },
+          layers_);
+    }
+    // Sends close_notify; the wait for the client's own ends at once on a non-blocking socket.
+    if (TlsStream* secure = tls()) secure->shutdown(ignored);
   }
 
   template <class MutableBuffers, class Token>

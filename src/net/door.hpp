@@ -15,6 +15,10 @@
 
 namespace chatd::net {
 
+namespace tls {
+class TlsCredentials;
+}
+
 // Held by a connection until its last coroutine has ended; the server counts live connections
 // (across every door) by what its deleter does.
 using SessionGuard = std::shared_ptr<void>;
@@ -29,12 +33,14 @@ struct Door {
   std::string name;  // for the log and the metrics: "line", "web", "line-tls"
   boost::asio::ip::tcp::endpoint endpoint;
   ServeConnection serve;
-  // Written (best effort) to a connection refused because the server is full; nothing for a
-  // TLS door, whose clients could not read it before a handshake.
+  // Written (best effort) to a connection refused because the server is full.
   std::string_view refusal;
   // Keep accepting during the graceful shutdown, so the door can say it is draining (an HTTP
   // health check); its sessions must then refuse new members and close promptly.
   bool answers_while_draining = false;
+  // Set for a TLS door (tls/tls_door.hpp): each connection completes a handshake with this
+  // certificate first, and only then counts as a client.
+  std::shared_ptr<tls::TlsCredentials> tls;
 };
 
 }  // namespace chatd::net

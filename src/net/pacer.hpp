@@ -47,7 +47,8 @@ class Pacer {
   }
 
   // Waits until the client may be read again. The first wait of an episode tells `notice` (in
-  // static storage: the door's words) to the client first, in its place. False when
+  // static storage: the door's words) to the client first, in its place, if there is a
+  // participant to tell it through (an IRC client still registering has none). False when
   // `cancelled` fired (the conversation is over).
   boost::asio::awaitable<bool> wait_for_token(Participant* me, std::string_view notice,
                                               boost::asio::any_io_executor executor,
@@ -59,7 +60,7 @@ class Pacer {
       counters_.throttle_episodes.add();
       counters_.throttled.add();
       std::string bytes(notice);
-      co_await me->tell(std::move(bytes));
+      if (me != nullptr) co_await me->tell(std::move(bytes));
     }
     if (!pause_) pause_ = std::make_unique<asio::steady_timer>(executor);
     while (!bucket_.has_token(Clock::now())) {

@@ -1,6 +1,8 @@
 // Participant: a client's place in the chat, for any door; see participant.hpp.
 #include "net/participant.hpp"
 
+#include <algorithm>
+
 #include "base/ascii.hpp"
 
 namespace chatd::net {
@@ -79,10 +81,88 @@ asio::awaitable<RenameResult> Participant::rename(std::string nickname) {
 
 asio::awaitable<void> Participant::ask_who() {
   if (rooms_.empty()) co_return;
+  co_await ask_who(rooms_.back().room, actors::MemberListing::names);
+}
+
+asio::awaitable<void> Participant::ask_who(std::shared_ptr<actors::Room> room,
+                                           actors::MemberListing listing) {
   std::optional<std::vector<std::string>> names;
-  if (context_->cluster) names = co_await context_->cluster->members(rooms_.back().room->name());
-  RoomEvent who = actors::Who{id_, std::move(names)};
-  co_await rooms_.back().room->send(std::move(who));
+  if (context_->cluster) names = co_await context_->cluster->members(room->name());
+  RoomEvent who = actors::Who{id_, std::move(names), listing};
+  co_await room->send(std::move(who));
+}
+
+const actors::Room* Participant::find_room(std::string_view room_name) const noexcept {
+  for (const Membership& membership : rooms_)
+    if (base::equal_ignoring_case(membership.room->name(), room_name))
+      return membership.room.get();
+  return nullptr;
+}
+
+Participant::Membership* Participant::membership_of(std::string_view room_name) noexcept {
+  for (Membership& membership : rooms_)
+    if (base::equal_ignoring_case(membership.room->name(), room_name)) return &membership;
+  return nullptr;
+}
+
+std::vector<std::string> Participant::room_names() const {
+  std::vector<std::string> names;
+  for (const Membership& membership : rooms_) names.push_back(membership.room->name());
+  return names;
+}
+
+asio::awaitable<JoinResult> Participant::join_room(std::string room_name) {
+  if (!is_valid_room_name(room_name)) co_return JoinResult::invalid;
+  if (membership_of(room_name) != nullptr) co_return JoinResult::already_there;
+  auto room = context_->rooms->enter(room_name);
+  if (!room) co_return JoinResult::shutting_down;
+  // Side by side with the other rooms' feeds: each room's traffic flows as it comes.
+  auto feed = outbox_.subscribe(false);
+  const bool joined = co_await join(std::move(room), std::move(feed));
+  co_return joined ? JoinResult::joined : JoinResult::shutting_down;
+}
+
+asio::awaitable<InRoom> Participant::part_room(std::string room_name, std::string reason) {
+  const auto it = std::find_if(rooms_.begin(), rooms_.end(), [&](const Membership& each) {
+    return base::equal_ignoring_case(each.room->name(), room_name);
+  });
+  if (it == rooms_.end()) co_return InRoom::not_there;
+  Membership membership = std::move(*it);
+  rooms_.erase(it);
+  co_await leave_room(std::move(membership), actors::LeaveReason::parted, std::move(reason));
+  co_return InRoom::done;
+}
+
+asio::awaitable<InRoom> Participant::send_to(std::string_view room_name, RoomEvent event) {
+  Membership* membership = membership_of(room_name);
+  if (membership == nullptr) co_return InRoom::not_there;
+  std::shared_ptr<actors::Room> room = membership->room;  // the vector may change meanwhile
+  const bool sent = co_await room->send(std::move(event));
+  co_return sent ? InRoom::done : InRoom::shutting_down;
+}
+
+asio::awaitable<InRoom> Participant::say_in(std::string room_name, actors::SafeLines lines) {
+  RoomEvent say = actors::Say{id_, std::move(lines)};
+  co_return co_await send_to(room_name, std::move(say));
+}
+
+asio::awaitable<InRoom> Participant::act_in(std::string room_name, actors::SafeText text) {
+  RoomEvent act = actors::Act{id_, std::move(text)};
+  co_return co_await send_to(room_name, std::move(act));
+}
+
+asio::awaitable<InRoom> Participant::ask_who_in(std::string room_name,
+                                                actors::MemberListing listing) {
+  Membership* membership = membership_of(room_name);
+  if (membership == nullptr) co_return InRoom::not_there;
+  std::shared_ptr<actors::Room> room = membership->room;
+  co_await ask_who(std::move(room), listing);
+  co_return InRoom::done;
+}
+
+asio::awaitable<InRoom> Participant::tell_in(std::string room_name, std::string bytes) {
+  RoomEvent tell = actors::Tell{id_, std::move(bytes)};
+  co_return co_await send_to(room_name, std::move(tell));
 }
 
 asio::awaitable<std::vector<actors::RoomSummary>> Participant::rooms() const {

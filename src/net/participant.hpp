@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/member_id.hpp"
@@ -24,6 +25,9 @@ namespace chatd::net {
 
 enum class RenameResult : std::uint8_t { renamed, invalid, taken };
 enum class MoveResult : std::uint8_t { moved, invalid, already_there, shutting_down };
+enum class JoinResult : std::uint8_t { joined, invalid, already_there, shutting_down };
+// What became of something for one of the participant's rooms, named by the door (IRC).
+enum class InRoom : std::uint8_t { done, not_there, shutting_down };
 
 class Participant {
  public:
@@ -50,6 +54,22 @@ class Participant {
   boost::asio::awaitable<void> ask_who();
   // Leaves the current room for `room_name` (the line door's /join).
   boost::asio::awaitable<MoveResult> move_to(std::string room_name);
+  // Several rooms at once (the IRC door): the named room, or nothing when the participant is
+  // not in it. Names compare ignoring ASCII case.
+  const actors::Room* find_room(std::string_view room_name) const noexcept;
+  // The rooms the participant is in, oldest first.
+  std::vector<std::string> room_names() const;
+  // Enters `room_name` as well, staying in the others.
+  boost::asio::awaitable<JoinResult> join_room(std::string room_name);
+  // Leaves `room_name` alone (LeaveReason::parted, `reason` as the detail).
+  boost::asio::awaitable<InRoom> part_room(std::string room_name, std::string reason);
+  boost::asio::awaitable<InRoom> say_in(std::string room_name, actors::SafeLines lines);
+  boost::asio::awaitable<InRoom> act_in(std::string room_name, actors::SafeText text);
+  // The answer comes back through the room, in its place, as `listing` asks.
+  boost::asio::awaitable<InRoom> ask_who_in(std::string room_name, actors::MemberListing listing);
+  // Bytes for this client alone, in their place in that room's stream.
+  boost::asio::awaitable<InRoom> tell_in(std::string room_name, std::string bytes);
+
   // Every room, cluster-wide when linked.
   boost::asio::awaitable<std::vector<actors::RoomSummary>> rooms() const;
   // Bytes for this client alone, rendered by its door, after everything it caused so far.
@@ -69,6 +89,12 @@ class Participant {
                                     std::shared_ptr<actors::Subscription> feed);
   boost::asio::awaitable<void> leave_room(Membership membership, actors::LeaveReason reason,
                                           std::string detail);
+  // The membership of the room named `room_name`, or null.
+  Membership* membership_of(std::string_view room_name) noexcept;
+  // Sends `event` to the room named `room_name`.
+  boost::asio::awaitable<InRoom> send_to(std::string_view room_name, actors::RoomEvent event);
+  boost::asio::awaitable<void> ask_who(std::shared_ptr<actors::Room> room,
+                                       actors::MemberListing listing);
 
   actors::MemberId id_;
   std::string name_;

@@ -10,6 +10,7 @@
 #include "base/log.hpp"
 #include "net/listener.hpp"
 #include "net/peer_name.hpp"
+#include "net/tls/tls_door.hpp"
 
 namespace chatd::net {
 
@@ -30,12 +31,6 @@ tcp::acceptor listen_on(const Door& door, asio::strand<asio::io_context::executo
   return acceptor;
 }
 
-// Best effort, without waiting: the client is refused either way.
-void refuse(tcp::socket& socket, std::string_view why) {
-  boost::system::error_code ignored;
-  socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(why), ignored);
-}
 }  // namespace
 
 Server::State::State(asio::io_context& io_context, ServerOptions server_options,
@@ -106,13 +101,40 @@ void Server::start() {
 
 void Server::State::start_session(std::shared_ptr<State> state, const Listener& listener,
                                   tcp::socket socket) {
+  if (!listener.door.tls) {
+    admit(std::move(state), listener, ClientStream(std::move(socket)));
+    return;
+  }
+  // A handshake takes no client's place, but handshakes are bounded too: each holds a socket.
+  if (state->handshakes.load() >= state->options.max_clients) {
+    listener.counters->handshakes_failed.add();
+    return;  // closed: a flood of handshakes is not worth a log line each
+  }
+  state->handshakes.fetch_add(1);
+  const auto executor = socket.get_executor();
+  asio::co_spawn(executor, admit_after_handshake(state, &listener, std::move(socket)),
+                 base::log_escape(listener.door.name + " handshake"));
+}
+
+asio::awaitable<void> Server::State::admit_after_handshake(std::shared_ptr<State> state,
+                                                           const Listener* listener,
+                                                           tcp::socket socket) {
+  std::optional<ClientStream> stream =
+      co_await tls::tls_handshake(std::move(socket), listener->door.tls, listener->counters);
+  state->handshakes.fetch_sub(1);
+  if (stream) admit(state, *listener, std::move(*stream));
+}
+
+void Server::State::admit(std::shared_ptr<State> state, const Listener& listener,
+                          ClientStream stream) {
   const Door& door = listener.door;
   DoorCounters& counters = *listener.counters;
   if (state->sessions.load() >= state->options.max_clients) {
     counters.refused_full.add();
-    refuse(socket, door.refusal);
     boost::system::error_code ec;
-    const auto peer = socket.remote_endpoint(ec);
+    stream.socket().non_blocking(true, ec);
+    stream.end_with(door.refusal);
+    const auto peer = stream.socket().remote_endpoint(ec);
     if (!ec) base::log_line(peer_name(peer) + " refused (server full)");
     return;
   }
@@ -126,9 +148,9 @@ void Server::State::start_session(std::shared_ptr<State> state, const Listener& 
     state->sessions.fetch_sub(1);
     state->finished_one();
   });
-  const auto executor = socket.get_executor();
+  const auto executor = stream.get_executor();
   asio::co_spawn(executor,
-                 door.serve(ClientStream(std::move(socket)), id,
+                 door.serve(std::move(stream), id,
                             std::shared_ptr<const SessionContext>(state->context), counters,
                             std::move(guard)),
                  base::log_escape(door.name + " session"));

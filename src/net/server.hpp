@@ -70,6 +70,8 @@ class Server {
     // Held from start to stop so the lobby (and its history) lives as long as the server.
     std::shared_ptr<actors::Room> lobby;
     std::atomic<std::size_t> sessions{0};
+    // TLS handshakes under way (not clients yet); at most max_clients of them at once.
+    std::atomic<std::size_t> handshakes{0};
     std::atomic<bool> stopping{false};
     std::uint64_t next_member = 1;  // accept strand only
     // Capacity 1: one token says "everything has finished".
@@ -77,6 +79,11 @@ class Server {
 
     static void start_session(std::shared_ptr<State> state, const Listener& listener,
                               boost::asio::ip::tcp::socket socket);
+    static void admit(std::shared_ptr<State> state, const Listener& listener,
+                      ClientStream stream);
+    static boost::asio::awaitable<void> admit_after_handshake(std::shared_ptr<State> state,
+                                                              const Listener* listener,
+                                                              boost::asio::ip::tcp::socket socket);
     void finished_one();
   };
 

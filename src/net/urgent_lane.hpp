@@ -18,16 +18,26 @@ namespace chatd::net {
 
 class UrgentLane {
  public:
-  static constexpr std::size_t capacity = 1024;
+  // WebSocket control frames: a few small ones at a time.
+  static constexpr std::size_t control_capacity = 1024;
 
-  explicit UrgentLane(actors::Doorbell& bell) : bell_(bell) {}
+  explicit UrgentLane(actors::Doorbell& bell, std::size_t capacity = control_capacity)
+      : bell_(bell), capacity_(capacity) {}
 
   // Queues `bytes` (whole frames) and wakes the writer. What is already waiting is dropped to
   // make room when the lane would exceed its capacity.
   void push(std::string_view bytes) {
-    if (waiting_.size() + bytes.size() > capacity) waiting_.clear();
+    if (waiting_.size() + bytes.size() > capacity_) waiting_.clear();
     waiting_ += bytes;
     bell_.wake_from_writer_strand();
+  }
+  // Queues `bytes` unless the lane would exceed its capacity: false then, and nothing queued
+  // (replies a client does not read: it is too slow).
+  bool try_push(std::string_view bytes) {
+    if (waiting_.size() + bytes.size() > capacity_) return false;
+    waiting_ += bytes;
+    bell_.wake_from_writer_strand();
+    return true;
   }
   bool empty() const noexcept { return waiting_.empty(); }
 
@@ -49,6 +59,7 @@ class UrgentLane {
 
  private:
   actors::Doorbell& bell_;
+  std::size_t capacity_;
   std::string waiting_;
   std::string sending_;  // part of the write in flight
 };

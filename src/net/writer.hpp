@@ -63,13 +63,21 @@ struct WriterEnd {
   std::string detail;
 };
 
+// What a door leaves out of what it gathered: nothing, for most.
+struct SendEverything {
+  void operator()(std::vector<boost::asio::const_buffer>&) const noexcept {}
+};
+
 // Writes everything the outbox gathers until it ends, counting the bytes into `bytes_out`; what
-// `urgent` holds (if given) goes first, between two writes. When the outbox is draining
-// (leaving, shutdown), the rest must go out within flush_deadline.
-template <class Stream>
+// `urgent` holds (if given) goes first, between two writes. `leave_out` may drop whole lines from
+// each gather before it is written (the IRC door's own messages for clients without
+// echo-message). When the outbox is draining (leaving, shutdown), the rest must go out within
+// flush_deadline.
+template <class Stream, class LeaveOut = SendEverything>
 boost::asio::awaitable<WriterEnd> write_outbox(Stream& stream, actors::Outbox& outbox,
                                                std::size_t max_write, base::Counter& bytes_out,
-                                               UrgentLane* urgent = nullptr) {
+                                               UrgentLane* urgent = nullptr,
+                                               LeaveOut leave_out = {}) {
   namespace asio = boost::asio;
   constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
   std::vector<asio::const_buffer> buffers;
@@ -92,7 +100,12 @@ boost::asio::awaitable<WriterEnd> write_outbox(Stream& stream, actors::Outbox& o
       case actors::OutboxEnd::shutdown:
         co_return WriterEnd{true, EndReason::shutdown, {}};
     }
-    if (buffers.empty()) continue;
+    leave_out(buffers);
+    if (buffers.empty()) {
+      outbox.commit_gathered();
+      if (urgent != nullptr) urgent->commit();
+      continue;
+    }
     boost::system::error_code ec;
     write_what_fits(stream, buffers, ec);
     if (!ec && !buffers.empty()) {

@@ -188,7 +188,7 @@ TEST(Room, RepliesBeyondTheLaneWaitInTheRoomAndKeepTheirOrder) {
   std::string received;
   for (int pass = 0; pass < 20 && received.size() < expected.size(); ++pass) {
     received += take_output(*alice);
-    room.queue(Who{MemberId{99}, {}});  // a batch with nothing else: only the held replies move
+    room.queue(Who{MemberId{99}, {}, MemberListing::names});  // a batch with nothing else: only the held replies move
     room.settle();
   }
   EXPECT_EQ(received, expected);
@@ -322,7 +322,7 @@ TEST(Room, WhoAnswersOnlyTheAskerWithSortedNames) {
   auto carol = room.join(1, "carol");
   auto alice = room.join(2, "alice");
   auto bob = room.join(3, "bob");
-  room.send(Who{MemberId{1}, {}});
+  room.send(Who{MemberId{1}, {}, MemberListing::names});
   EXPECT_EQ(take_output(*carol), "* 3 in lobby: alice bob carol\n");
   EXPECT_EQ(take_output(*alice), "");
   EXPECT_EQ(take_output(*bob), "");

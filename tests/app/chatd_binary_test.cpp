@@ -81,7 +81,7 @@ TEST(ChatdBinary, APortInUseExitsOneFastWithAClearMessage) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::address_v4::loopback(), 0});
   const std::string port = std::to_string(taken.local_endpoint().port());
-  ChildProcess chatd(CHATD_BINARY, {"--port", port, "--web", "127.0.0.1:0"});
+  ChildProcess chatd(CHATD_BINARY, {"--port", port, "--web", "127.0.0.1:0", "--irc", "off"});
   EXPECT_EQ(chatd.wait_exit(10s), 1);
   EXPECT_NE(chatd.error_output().find("cannot listen on 127.0.0.1:" + port +
                                       ": Address already in use (line door)"),
@@ -93,7 +93,7 @@ TEST(ChatdBinary, AWebPortInUseExitsOneFastNamingTheWebDoor) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::address_v4::loopback(), 0});
   const std::string port = std::to_string(taken.local_endpoint().port());
-  ChildProcess chatd(CHATD_BINARY, {"--port", "0", "--web", "127.0.0.1:" + port});
+  ChildProcess chatd(CHATD_BINARY, {"--port", "0", "--web", "127.0.0.1:" + port, "--irc", "off"});
   EXPECT_EQ(chatd.wait_exit(10s), 1);
   EXPECT_NE(chatd.error_output().find("cannot listen on 127.0.0.1:" + port +
                                       ": Address already in use (web door)"),
@@ -101,9 +101,9 @@ TEST(ChatdBinary, AWebPortInUseExitsOneFastNamingTheWebDoor) {
       << chatd.error_output();
 }
 
-TEST(ChatdBinary, WebOffListensOnTheLineDoorAlone) {
+TEST(ChatdBinary, WebAndIrcOffListenOnTheLineDoorAlone) {
   const std::uint16_t port = free_port();
-  ChildProcess chatd(CHATD_BINARY, {"--port", std::to_string(port), "--web", "off"});
+  ChildProcess chatd(CHATD_BINARY, {"--port", std::to_string(port), "--web", "off", "--irc", "off"});
   ASSERT_TRUE(eventually([&] {
     return chatd.error_output().find("chatd listening on 127.0.0.1:" + std::to_string(port) +
                                      " (line) with") != std::string::npos;
@@ -115,7 +115,7 @@ TEST(ChatdBinary, WebOffListensOnTheLineDoorAlone) {
 TEST(ChatdBinary, SigtermFlushesClosesClientsAndExitsZero) {
   const std::uint16_t port = free_port();
   ChildProcess chatd(CHATD_BINARY,
-                     {"--port", std::to_string(port), "--web", "127.0.0.1:0", "--threads", "2"});
+                     {"--port", std::to_string(port), "--web", "127.0.0.1:0", "--irc", "off", "--threads", "2"});
   std::unique_ptr<LineClient> client;
   ASSERT_TRUE(eventually([&] {
     try {
@@ -170,7 +170,7 @@ TEST(ChatdBinary, OutOfDescriptorsPausesAcceptingWithoutSpinningThenRecovers) {
   const std::uint16_t port = free_port();
   // 32 descriptors: about 20 clients fit, the rest wait in the listen backlog.
   ChildProcess chatd("/usr/bin/prlimit",
-                     {"--nofile=32", CHATD_BINARY, "--port", std::to_string(port), "--web", "off",
+                     {"--nofile=32", CHATD_BINARY, "--port", std::to_string(port), "--web", "off", "--irc", "off",
                       "--threads", "2"});
   std::vector<std::unique_ptr<LineClient>> clients;
   ASSERT_TRUE(eventually([&] {

@@ -122,6 +122,9 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
       {{"--line-tls", "7000", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "--line-tls"},
       {{"--line-tls", "127.0.0.1:7000", "--tls-cert", "c.pem"}, "--tls-key"},
       {{"--tls-cert", "c.pem", "--tls-key", "k.pem"}, "no TLS door"},
+      {{"--irc-tls", "127.0.0.1:6697"}, "--tls-cert"},
+      {{"--irc", "6667"}, "--irc"},
+      {{"--server-name", "has space"}, "--server-name"},
   };
   for (const auto& [args, named] : cases) {
     const ExitNow error = refused(args);
@@ -129,6 +132,18 @@ TEST(ServerFlags, RefusesBadValuesWithStatusTwoAndAMessageNamingTheFlag) {
     EXPECT_NE(error.text.find(named), std::string::npos) << error.text;
     EXPECT_EQ(error.text.rfind("chatd: ", 0), 0u) << error.text;
   }
+}
+
+TEST(ServerFlags, TheIrcDoorListensOnLoopback6667UnlessMovedOrTurnedOff) {
+  const ServerFlags defaults = accepted({});
+  EXPECT_EQ(defaults.irc,
+            boost::asio::ip::tcp::endpoint(boost::asio::ip::address_v4::loopback(), 6667));
+  EXPECT_FALSE(defaults.irc_tls);
+  EXPECT_EQ(defaults.server_name, "");
+  EXPECT_FALSE(accepted({"--irc", "off"}).irc);
+  const ServerFlags moved = accepted({"--irc", "127.0.0.1:0", "--server-name", "chat.example.org"});
+  EXPECT_EQ(moved.irc->port(), 0);
+  EXPECT_EQ(moved.server_name, "chat.example.org");
 }
 
 TEST(ServerFlags, TlsDoorsAreOffUnlessGivenAndTakeTheCertificateAndKey) {
@@ -323,7 +338,8 @@ TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
     keys.push_back(match[1]);
     uncommented << line.substr(1) << '\n';
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "web", "line-tls", "web-tls",
+  EXPECT_EQ(keys, (std::vector<std::string>{"host", "port", "web", "irc", "line-tls", "web-tls",
+                                            "irc-tls",
                                             "node-timeout", "threads",
                                             "max-line", "outbox",
                                             "history", "notice-limit", "rate", "burst",
@@ -334,6 +350,8 @@ TEST_F(ConfigFile, TheExampleListsEveryKeyWithItsDefault) {
   EXPECT_EQ(from_example.web, defaults.web);
   EXPECT_EQ(from_example.line_tls, defaults.line_tls);
   EXPECT_EQ(from_example.web_tls, defaults.web_tls);
+  EXPECT_EQ(from_example.irc, defaults.irc);
+  EXPECT_EQ(from_example.irc_tls, defaults.irc_tls);
   EXPECT_EQ(from_example.threads, 4u);
   EXPECT_EQ(from_example.server.session.max_line, defaults.server.session.max_line);
   EXPECT_EQ(from_example.server.room.outbox_bytes, defaults.server.room.outbox_bytes);

@@ -44,6 +44,7 @@ ChatdNode::ChatdNode(std::string redis_url, std::string node_id, std::vector<std
     web_port_ = free_port();
     std::vector<std::string> args = {"--port",    std::to_string(port_),
                                      "--web",     "127.0.0.1:" + std::to_string(web_port_),
+                                     "--irc",     "off",
                                      "--threads", "4",
                                      "--redis",   redis_url,
                                      "--node-id", id_};

@@ -18,7 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::vector<std::string> node_flags(const std::string& redis_url) {
-  return {"--port", std::to_string(free_port()), "--web", "off", "--redis", redis_url, "--node-id",
+  return {"--port", std::to_string(free_port()), "--web", "off", "--irc", "off", "--redis", redis_url, "--node-id",
           "node-a"};
 }
 

@@ -377,7 +377,7 @@ class RoomScript {
       std::sort(names.begin(), names.end());
       tell_member(*member, render_members(member->door, room_->name(), names));
     }
-    return RoomEvent{actors::Who{MemberId{who.id}, {}}};
+    return RoomEvent{actors::Who{MemberId{who.id}, {}, actors::MemberListing::names}};
   }
 
   RoomEvent apply(QueuedTell& tell) {

@@ -78,6 +78,7 @@ void HostileClients::start(const std::vector<std::string>& flags) {
     web_port_ = free_port();
     std::vector<std::string> args = {"--port",    std::to_string(port_),
                                      "--web",     "127.0.0.1:" + std::to_string(web_port_),
+                                     "--irc",     "off",
                                      "--threads", "4",
                                      "--quiet"};
     args.insert(args.end(), flags.begin(), flags.end());

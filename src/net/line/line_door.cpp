@@ -6,7 +6,7 @@
 namespace chatd::net::line {
 
 Door line_door(boost::asio::ip::tcp::endpoint endpoint) {
-  return Door{"line", endpoint, run_line_session, "! server full\n"};
+  return Door{"line", endpoint, run_line_session, "! server full\n", false, nullptr};
 }
 
 }  // namespace chatd::net::line

@@ -23,6 +23,8 @@ std::string_view leave_text(LeaveReason reason, std::string_view detail) {
       return detail.empty() ? "quit" : detail;
     case LeaveReason::moved:
       return "moved to ";  // followed by the detail
+    case LeaveReason::parted:
+      return detail.empty() ? "parted" : detail;
     case LeaveReason::too_slow:
       return "too slow";
     case LeaveReason::timed_out:

@@ -7,7 +7,6 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
@@ -25,6 +24,7 @@
 #include "net/participant.hpp"
 #include "net/peer_name.hpp"
 #include "net/pacer.hpp"
+#include "net/stream_reader.hpp"
 #include "net/writer.hpp"
 
 namespace chatd::net::line {
@@ -36,9 +36,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// Over TLS, decrypted input is read into a buffer of the session's own (a TLS record is at most
-// 16 KiB; a chat line rarely needs more than this).
-constexpr std::size_t tls_read_size = 4096;
 // The first byte of every TLS connection (a handshake record); no line client sends it.
 constexpr char tls_handshake_record = '\x16';
 
@@ -82,12 +79,8 @@ class LineSession {
   // The conversation is over: record why and stop reading. The writer still flushes.
   void finish(EndReason reason, std::string detail = {});
 
-  // Waits until there is input to read: on a plain socket, until the kernel has some; over
-  // TLS, until a read has brought some into `inbound_`, or found the end.
-  asio::awaitable<boost::system::error_code> wait_for_input();
   // Reads what has arrived and frames it into `inputs`, taking a token per line and stopping
-  // when the budget runs out; with flood control on, unread lines stay where they are (in the
-  // kernel, or over TLS in `inbound_`, which is not refilled until they have been taken).
+  // when the budget runs out; with flood control on, unread lines stay where they are.
   boost::system::error_code read_available(std::vector<Input>& inputs);
   // Frames `bytes` into `inputs` as read_available says; returns how many it took.
   std::size_t frame(std::span<const char> bytes, std::vector<Input>& inputs);
@@ -113,13 +106,8 @@ class LineSession {
   asio::cancellation_signal stop_reading_;
   // Allocated only when needed, so an idle client without them does not carry them.
   std::unique_ptr<asio::steady_timer> idle_timer_;  // with an idle timeout
-  // Over TLS only: decrypted bytes [inbound_begin_, inbound_end_) not framed yet, and how the
-  // read that brought them ended (the end of the stream, say), reported once they are taken.
-  std::unique_ptr<char[]> inbound_;
-  std::size_t inbound_begin_ = 0;
-  std::size_t inbound_end_ = 0;
-  boost::system::error_code inbound_error_;
-  bool heard_before_ = false;  // plain: whether any byte has arrived yet
+  StreamReader reader_{stream_};
+  bool heard_before_ = false;  // whether any byte has arrived yet
   DoorCounters& counters_;  // valid while guard_ is held
   SessionGuard guard_;
 };
@@ -172,7 +160,7 @@ asio::awaitable<void> LineSession::run(std::shared_ptr<LineSession> self) {
   while (!end_.ended()) {
     const bool may_read = co_await wait_for_token();
     if (!may_read) break;
-    const boost::system::error_code wait_error = co_await wait_for_input();
+    const boost::system::error_code wait_error = co_await reader_.wait_for_input(stop_reading_.slot());
     if (wait_error || end_.ended()) break;
     last_heard_ = Clock::now();
     const auto ec = read_available(inputs);
@@ -205,56 +193,19 @@ asio::awaitable<bool> LineSession::wait_for_token() {
   co_return may_read && !end_.ended();
 }
 
-asio::awaitable<boost::system::error_code> LineSession::wait_for_input() {
-  const auto slot = stop_reading_.slot();
-  if (tcp::socket* socket = stream_.plain()) {
-    auto [ec] = co_await socket->async_wait(tcp::socket::wait_read,
-                                            asio::bind_cancellation_slot(slot, use_tuple));
-    co_return ec;
-  }
-  if (inbound_begin_ < inbound_end_ || inbound_error_) co_return boost::system::error_code();
-  if (!inbound_) inbound_ = std::make_unique<char[]>(tls_read_size);
-  inbound_begin_ = inbound_end_ = 0;
-  auto [ec, read] = co_await stream_.async_read_some(
-      asio::buffer(inbound_.get(), tls_read_size), asio::bind_cancellation_slot(slot, use_tuple));
-  if (ec == asio::error::operation_aborted) co_return ec;
-  inbound_end_ = read;
-  // A client that closes without TLS's close_notify has still closed.
-  inbound_error_ = ec == asio::ssl::error::stream_truncated ? asio::error::eof : ec;
-  co_return boost::system::error_code();
-}
-
 boost::system::error_code LineSession::read_available(std::vector<Input>& inputs) {
-  // A plain function, not a coroutine: the thread's scratch buffer is never held across a
-  // suspension, and an idle connection owns no read buffer at all.
-  thread_local std::array<char, 64 * 1024> scratch;
-  tcp::socket* socket = stream_.plain();
-  if (socket == nullptr) {
-    if (inbound_begin_ == inbound_end_)
-      return inbound_error_ ? inbound_error_ : asio::error::would_block;
-    const std::size_t taken = frame(
-        std::span<const char>(inbound_.get() + inbound_begin_, inbound_end_ - inbound_begin_),
-        inputs);
-    inbound_begin_ += taken;
-    counters_.bytes_in.add(taken);
-    return inbound_begin_ == inbound_end_ ? inbound_error_ : boost::system::error_code();
-  }
-  const bool paced = pacer_.bucket().enabled();
-  boost::system::error_code ec;
-  // Paced, the reader only peeks: what the budget does not let through stays in the kernel.
-  const std::size_t n =
-      socket->receive(asio::buffer(scratch), paced ? tcp::socket::message_peek : 0, ec);
-  if (ec) return ec;
-  if (n == 0) return asio::error::eof;
-  // A TLS client that found the plaintext port: its ClientHello is no chat line for the room.
-  if (!heard_before_ && scratch[0] == tls_handshake_record) {
-    finish(EndReason::read_failed, "TLS handshake on a plaintext port");
-    return {};
-  }
-  heard_before_ = true;
-  const std::size_t consumed = frame(std::span<const char>(scratch.data(), n), inputs);
-  if (paced) socket->receive(asio::buffer(scratch.data(), consumed), 0, ec);
-  counters_.bytes_in.add(paced ? consumed : n);
+  std::size_t consumed = 0;
+  const auto ec = reader_.read_available(
+      pacer_.bucket().enabled(), consumed, [this, &inputs](std::span<const char> bytes) {
+        // A TLS client that found the plaintext port: its ClientHello is no chat line.
+        if (!heard_before_ && stream_.plain() != nullptr && bytes.front() == tls_handshake_record) {
+          finish(EndReason::read_failed, "TLS handshake on a plaintext port");
+          return std::size_t{0};
+        }
+        heard_before_ = true;
+        return frame(bytes, inputs);
+      });
+  counters_.bytes_in.add(consumed);
   return ec;
 }
 
@@ -332,7 +283,7 @@ void LineSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
   if (ended.ended_by_writer) finish(ended.reason, std::move(ended.detail));
   // Best effort, without waiting: a client evicted as too slow rarely has room for it.
   const std::string_view words = last_words(end_.reason());
-  if (!words.empty()) stream_.write_now(words);
+  stream_.end_with(words);
 }
 
 asio::awaitable<void> LineSession::watch_for_idleness(std::shared_ptr<LineSession> self) {

@@ -33,15 +33,20 @@ asio::awaitable<boost::system::error_code> handshake(ClientStream& stream) {
   co_return std::get<0>(std::get<0>(outcome));
 }
 
-asio::awaitable<void> serve_after_handshake(ClientStream accepted, actors::MemberId id,
-                                            std::shared_ptr<const SessionContext> context,
-                                            DoorCounters* counters, SessionGuard guard,
-                                            std::shared_ptr<TlsCredentials> credentials,
-                                            ServeConnection serve) {
-  tcp::socket& socket = accepted.socket();
+}  // namespace
+
+Door over_tls(Door plain, tcp::endpoint endpoint, std::shared_ptr<TlsCredentials> credentials) {
+  plain.name += "-tls";
+  plain.endpoint = endpoint;
+  plain.tls = std::move(credentials);
+  return plain;
+}
+
+asio::awaitable<std::optional<ClientStream>> tls_handshake(
+    tcp::socket socket, std::shared_ptr<TlsCredentials> credentials, DoorCounters* counters) {
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
-  if (ec) co_return;  // reset before we got to it
+  if (ec) co_return std::nullopt;  // reset before we got to it
   ClientStream stream(std::move(socket), credentials->current());
   const boost::system::error_code failed = co_await handshake(stream);
   if (failed) {
@@ -49,23 +54,9 @@ asio::awaitable<void> serve_after_handshake(ClientStream accepted, actors::Membe
     const std::string why =
         failed == asio::error::timed_out ? std::string("timed out") : failed.message();
     base::log_line(peer_name(remote) + " TLS handshake failed: " + why);
-    co_return;
+    co_return std::nullopt;
   }
-  co_await serve(std::move(stream), id, std::move(context), *counters, std::move(guard));
-}
-
-}  // namespace
-
-Door over_tls(Door plain, tcp::endpoint endpoint, std::shared_ptr<TlsCredentials> credentials) {
-  ServeConnection serve = [credentials, inner = std::move(plain.serve)](
-                              ClientStream stream, actors::MemberId id,
-                              std::shared_ptr<const SessionContext> context,
-                              DoorCounters& counters, SessionGuard guard) {
-    return serve_after_handshake(std::move(stream), id, std::move(context), &counters,
-                                 std::move(guard), credentials, inner);
-  };
-  return Door{plain.name + "-tls", endpoint, std::move(serve), std::string_view(),
-              plain.answers_while_draining};
+  co_return std::optional<ClientStream>(std::move(stream));
 }
 
 }  // namespace chatd::net::tls

@@ -18,7 +18,7 @@ Door web_door(boost::asio::ip::tcp::endpoint endpoint, WebOptions options) {
   return Door{"web", endpoint, std::move(serve),
               "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
               "Content-Length: 12\r\nConnection: close\r\n\r\nserver full\n",
-              true};
+              true, nullptr};
 }
 
 }  // namespace chatd::net::web

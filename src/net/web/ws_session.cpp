@@ -191,7 +191,7 @@ asio::awaitable<void> WsSession::run(std::shared_ptr<WsSession> self, UpgradeReq
   const bool started = co_await start(self);
   if (!started) {
     const std::string farewell = urgent_.take_rest() + goodbye(EndReason::shutdown);
-    stream().write_now(farewell);
+    stream().end_with(farewell);
     co_return;
   }
   std::vector<FrameInput> inputs;
@@ -305,7 +305,7 @@ void WsSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
   // already answered the client's.
   std::string farewell = urgent_.take_rest();
   if (!ws_.next_layer().close_captured()) farewell += goodbye(end_.reason());
-  stream().write_now(farewell);
+  stream().end_with(farewell);
   boost::system::error_code ignored;
   socket().shutdown(tcp::socket::shutdown_send, ignored);
 }

@@ -18,7 +18,7 @@ export class ChatdServer {
     // Four I/O threads on any machine: the sanitizer builds run this test too, and races need
     // more than one thread to show.
     const args = ['--host', '127.0.0.1', '--port', '0', '--web', `127.0.0.1:${webPort}`,
-      '--threads', '4', ...extraArgs];
+      '--irc', 'off', '--threads', '4', ...extraArgs];
     const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const server = new ChatdServer(child, args);
     await server.#waitForPorts();

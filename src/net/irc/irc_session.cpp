@@ -1,0 +1,826 @@
+// An IRC client's registration, reader, writer and keepalive; see irc_session.hpp.
+#include "net/irc/irc_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/version.hpp"
+#include "base/ascii.hpp"
+#include "base/log.hpp"
+#include "net/end_reason.hpp"
+#include "net/irc/irc_caps.hpp"
+#include "net/irc/irc_format.hpp"
+#include "net/irc/irc_framer.hpp"
+#include "net/irc/irc_message.hpp"
+#include "net/irc/irc_nick.hpp"
+#include "net/irc/irc_numerics.hpp"
+#include "net/pacer.hpp"
+#include "net/participant.hpp"
+#include "net/peer_name.hpp"
+#include "net/stream_reader.hpp"
+#include "net/urgent_lane.hpp"
+#include "net/writer.hpp"
+
+namespace chatd::net::irc {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// A client that has not registered by then is not going to.
+constexpr auto registration_deadline = std::chrono::seconds(30);
+// Without --idle-timeout the door keeps a keepalive of its own, as IRC servers do (ergo's).
+constexpr auto default_ping_after = std::chrono::seconds(90);
+constexpr auto default_drop_after = std::chrono::seconds(150);
+// Replies that belong to no room wait here for the writer; a client that lets this much pile up
+// (LIST after LIST without reading) is too slow.
+constexpr std::size_t reply_lane_capacity = 64 * 1024;
+
+constexpr std::string_view slow_down =
+    "NOTICE * :*** You are sending too fast: your lines are being delayed\r\n";
+
+// Whether `line` is a PRIVMSG or NOTICE from `own_source` (after the tags, if any).
+bool is_own_message(std::string_view line, std::string_view own_source) {
+  if (!line.empty() && line.front() == '@') {
+    const std::size_t space = line.find(' ');
+    if (space == std::string_view::npos) return false;
+    line.remove_prefix(space + 1);
+  }
+  if (!line.starts_with(':')) return false;
+  line.remove_prefix(1);
+  if (!line.starts_with(own_source)) return false;
+  line.remove_prefix(own_source.size());
+  return line.starts_with(" PRIVMSG ") || line.starts_with(" NOTICE ");
+}
+
+// The writer's filter for a client without echo-message: its own messages come back from the
+// rooms (their order is the room's), and are left out of what is written to it.
+struct LeaveOutOwnMessages {
+  const bool* echo;                // the session's: whether the client asked for its echo
+  const std::string* own_source;  // the session's: "nick!nick@chatd"
+
+  void operator()(std::vector<asio::const_buffer>& buffers) const {
+    if (*echo) return;
+    std::vector<asio::const_buffer> kept;
+    bool dropped = false;
+    for (const asio::const_buffer& buffer : buffers) {
+      const std::string_view bytes(static_cast<const char*>(buffer.data()), buffer.size());
+      std::size_t start = 0;  // of the bytes not yet kept
+      std::size_t line = 0;
+      while (line < bytes.size()) {
+        const std::size_t end = bytes.find('\n', line);
+        const std::size_t next = end == std::string_view::npos ? bytes.size() : end + 1;
+        if (is_own_message(bytes.substr(line, next - line), *own_source)) {
+          if (line > start) kept.emplace_back(bytes.data() + start, line - start);
+          start = next;
+          dropped = true;
+        }
+        line = next;
+      }
+      if (start < bytes.size()) kept.emplace_back(bytes.data() + start, bytes.size() - start);
+    }
+    if (dropped) buffers.swap(kept);
+  }
+};
+
+// "#a,#b" -> {"#a", "#b"}: the lists JOIN, PART, PRIVMSG and NAMES take.
+std::vector<std::string> split_list(std::string_view list, char separator = ',') {
+  std::vector<std::string> items;
+  while (!list.empty()) {
+    const std::size_t end = list.find(separator);
+    const std::string_view item = list.substr(0, end);
+    if (!item.empty()) items.emplace_back(item);
+    if (end == std::string_view::npos) break;
+    list.remove_prefix(end + 1);
+  }
+  return items;
+}
+
+// CTCP (a message between two \x01): ACTION is /me; the rest are requests nobody answers here.
+bool is_ctcp(std::string_view text) {
+  return text.size() >= 2 && text.front() == '\x01';
+}
+std::optional<std::string_view> ctcp_action(std::string_view text) {
+  constexpr std::string_view start = "\x01" "ACTION ";
+  if (!text.starts_with(start)) return std::nullopt;
+  text.remove_prefix(start.size());
+  if (text.ends_with('\x01')) text.remove_suffix(1);
+  return text;
+}
+
+// What one read brought in, in the client's order.
+struct TooLong {};
+using Input = std::variant<IrcMessage, TooLong>;
+
+class IrcSession {
+ public:
+  IrcSession(ClientStream stream, std::string peer, actors::MemberId id,
+             std::shared_ptr<const SessionContext> context, DoorCounters& counters,
+             SessionGuard guard, std::shared_ptr<const IrcOptions> options)
+      : stream_(std::move(stream)),
+        peer_(std::move(peer)),
+        id_(id),
+        context_(std::move(context)),
+        options_(std::move(options)),
+        server_(options_->server_name),
+        pacer_(context_->limits, counters),
+        counters_(counters),
+        guard_(std::move(guard)) {}
+  IrcSession(const IrcSession&) = delete;
+  IrcSession& operator=(const IrcSession&) = delete;
+  ~IrcSession() { base::log_line(peer_ + " disconnected (" + end_.for_log() + ")"); }
+
+  asio::awaitable<void> run(std::shared_ptr<IrcSession> self);
+
+ private:
+  const SessionLimits& limits() const { return context_->limits; }
+  bool registered() const noexcept { return lane_ != nullptr; }
+  // The nick in replies: "*" until one is accepted.
+  std::string target() const { return nick_.empty() ? std::string("*") : nick_; }
+
+  void finish(EndReason reason, std::string detail = {});
+
+  boost::system::error_code read_available(std::vector<Input>& inputs);
+  asio::awaitable<bool> perform(Input input);
+
+  // Sends `bytes` to the client: before registration straight to the stream (nothing else
+  // writes yet), after it through the reply lane.
+  asio::awaitable<void> send(std::string bytes);
+  asio::awaitable<void> numeric(Numeric number, std::vector<std::string> params);
+
+  asio::awaitable<void> registering(IrcMessage message);
+  asio::awaitable<void> try_to_register();
+  asio::awaitable<void> welcome();
+  asio::awaitable<void> command(IrcMessage message);
+
+  asio::awaitable<void> on_cap(IrcMessage message);
+  asio::awaitable<void> on_nick(IrcMessage message);
+  asio::awaitable<void> on_join(IrcMessage message);
+  asio::awaitable<void> on_part(IrcMessage message);
+  asio::awaitable<void> on_message(IrcMessage message, bool notice);
+  asio::awaitable<void> on_names(IrcMessage message);
+  asio::awaitable<void> on_who(IrcMessage message);
+  asio::awaitable<void> on_whois(IrcMessage message);
+  asio::awaitable<void> on_topic(IrcMessage message);
+  asio::awaitable<void> on_list();
+  asio::awaitable<void> on_mode(IrcMessage message);
+  asio::awaitable<void> on_ison(IrcMessage message);
+  asio::awaitable<void> on_userhost(IrcMessage message);
+  asio::awaitable<void> on_away(IrcMessage message);
+
+  void writer_ended(std::exception_ptr error, WriterEnd ended);
+  // ERROR :Closing Link: HOST (why), the door's last words for each way a connection ends.
+  std::string closing_link() const;
+  static asio::awaitable<void> keep_alive(std::shared_ptr<IrcSession> self);
+
+  ClientStream stream_;
+  std::string peer_;
+  actors::MemberId id_;
+  std::shared_ptr<const SessionContext> context_;
+  std::shared_ptr<const IrcOptions> options_;
+  const std::string& server_;
+  StreamReader reader_{stream_};
+  IrcFramer framer_;
+  Pacer pacer_;
+  ConnectionEnd end_;
+  Clock::time_point last_heard_ = Clock::now();
+  asio::cancellation_signal stop_reading_;
+  std::unique_ptr<asio::steady_timer> keepalive_timer_;
+
+  // Registration: what the client has said so far.
+  std::string nick_;        // accepted (claimed) once registered; wanted until then
+  bool user_given_ = false;
+  bool cap_negotiating_ = false;
+  CapNegotiation caps_;
+  // The participant exists from the first attempt to register; the lane once registered.
+  std::unique_ptr<Participant> me_;
+  std::unique_ptr<UrgentLane> lane_;
+  // For the writer's filter (LeaveOutOwnMessages): on this strand only.
+  bool echo_ = false;
+  std::string own_source_;
+
+  std::weak_ptr<IrcSession> weak_self_;  // set by run()
+  DoorCounters& counters_;  // valid while guard_ is held
+  SessionGuard guard_;
+};
+
+void IrcSession::finish(EndReason reason, std::string detail) {
+  if (!end_.record(reason, std::move(detail))) return;
+  stop_reading_.emit(asio::cancellation_type::all);
+  if (keepalive_timer_) keepalive_timer_->cancel();
+}
+
+asio::awaitable<void> IrcSession::run(std::shared_ptr<IrcSession> self) {
+  base::log_line(peer_ + " connected");
+  weak_self_ = self;
+  keepalive_timer_ = std::make_unique<asio::steady_timer>(stream_.get_executor());
+  asio::co_spawn(stream_.get_executor(), keep_alive(self), base::log_escape("irc keepalive"));
+  std::vector<Input> inputs;
+  while (!end_.ended()) {
+    const bool may_read = co_await pacer_.wait_for_token(me_.get(), slow_down,
+                                                         stream_.get_executor(),
+                                                         stop_reading_.slot());
+    if (!may_read || end_.ended()) break;
+    const boost::system::error_code wait_error =
+        co_await reader_.wait_for_input(stop_reading_.slot());
+    if (wait_error || end_.ended()) break;
+    last_heard_ = Clock::now();
+    const auto ec = read_available(inputs);
+    if (ec == asio::error::would_block) continue;
+    if (ec == asio::error::eof) {
+      finish(EndReason::client_closed);
+    } else if (ec) {
+      finish(EndReason::read_failed, ec.message());
+    }
+    for (Input& input : inputs) {
+      const bool carry_on = co_await perform(std::move(input));
+      if (!carry_on) break;
+    }
+    inputs.clear();
+  }
+  if (me_) {
+    std::string detail = end_.reason() == EndReason::quit ? end_.detail() : std::string();
+    co_await me_->leave(leave_reason(end_.reason()), std::move(detail));
+  }
+  if (!registered()) stream_.end_with(closing_link());
+}
+
+boost::system::error_code IrcSession::read_available(std::vector<Input>& inputs) {
+  TokenBucket& bucket = pacer_.bucket();
+  const auto now = Clock::now();
+  pacer_.heard(now);
+  std::size_t consumed = 0;
+  const auto ec = reader_.read_available(
+      bucket.enabled(), consumed, [&](std::span<const char> bytes) {
+        return framer_.feed(bytes, [&](FrameKind frame, std::string_view line) {
+          if (frame == FrameKind::too_long) {
+            bucket.try_take(now);
+            inputs.emplace_back(TooLong{});
+            return bucket.has_token(now);
+          }
+          std::optional<IrcMessage> message = parse_irc_message(line);
+          if (!message) return true;  // an empty line: IRC clients send them, servers ignore them
+          bucket.try_take(now);
+          inputs.emplace_back(std::move(*message));
+          return bucket.has_token(now);
+        });
+      });
+  counters_.bytes_in.add(consumed);
+  return ec;
+}
+
+asio::awaitable<bool> IrcSession::perform(Input input) {
+  if (std::holds_alternative<TooLong>(input)) {
+    std::vector<std::string> params{};
+    co_await numeric(Numeric::err_inputtoolong, std::move(params));
+    co_return !end_.ended();
+  }
+  IrcMessage message = std::move(std::get<IrcMessage>(input));
+  if (registered())
+    co_await command(std::move(message));
+  else
+    co_await registering(std::move(message));
+  co_return !end_.ended();
+}
+
+asio::awaitable<void> IrcSession::send(std::string bytes) {
+  if (lane_) {
+    if (!lane_->try_push(bytes)) {
+      finish(EndReason::too_slow);
+      boost::system::error_code ignored;
+      stream_.socket().cancel(ignored);
+    }
+    co_return;
+  }
+  const std::vector<asio::const_buffer> buffers{asio::buffer(bytes)};
+  const auto deadline = Clock::now() + flush_deadline;
+  const boost::system::error_code ec = co_await write_before(stream_, buffers, deadline);
+  if (ec) finish(EndReason::write_failed, ec.message());
+  else counters_.bytes_out.add(bytes.size());
+}
+
+asio::awaitable<void> IrcSession::numeric(Numeric number, std::vector<std::string> params) {
+  const std::vector<std::string_view> views(params.begin(), params.end());
+  std::string line;
+  append_numeric_line(line, server_, number, target(), views);
+  co_await send(std::move(line));
+}
+
+// Before registration: CAP, PASS, NICK, USER, PING and QUIT; anything else is 451.
+asio::awaitable<void> IrcSession::registering(IrcMessage message) {
+  const std::string& verb = message.command;
+  if (verb == "CAP") {
+    co_await on_cap(std::move(message));
+    co_await try_to_register();
+  } else if (verb == "PASS") {
+    // No server password: a PASS is accepted and ignored, as on servers without one.
+  } else if (verb == "NICK") {
+    if (message.params.empty() || message.params[0].empty()) {
+      std::vector<std::string> params{};
+      co_await numeric(Numeric::err_nonicknamegiven, std::move(params));
+    } else if (!is_valid_irc_nick(message.params[0])) {
+      std::vector<std::string> params{message.params[0]};
+      co_await numeric(Numeric::err_erroneusnickname, std::move(params));
+    } else {
+      nick_ = message.params[0];
+      co_await try_to_register();
+    }
+  } else if (verb == "USER") {
+    if (message.params.size() < 4) {
+      std::vector<std::string> params{"USER"};
+      co_await numeric(Numeric::err_needmoreparams, std::move(params));
+    } else {
+      user_given_ = true;
+      co_await try_to_register();
+    }
+  } else if (verb == "PING") {
+    std::string token = message.params.empty() ? server_ : message.params[0];
+    std::string pong = irc_line(server_, "PONG", {server_, token});
+    co_await send(std::move(pong));
+  } else if (verb == "PONG") {
+  } else if (verb == "QUIT") {
+    finish(EndReason::quit, message.params.empty() ? std::string() : message.params[0]);
+  } else {
+    std::vector<std::string> params{};
+    co_await numeric(Numeric::err_notregistered, std::move(params));
+  }
+}
+
+// NICK and USER given, CAP negotiation over: the nick is claimed (across doors and nodes), and
+// the client is welcomed; a nick someone holds is 433, and the client may try another.
+asio::awaitable<void> IrcSession::try_to_register() {
+  if (nick_.empty() || !user_given_ || cap_negotiating_ || registered() || end_.ended())
+    co_return;
+  if (!me_) {
+    me_ = std::make_unique<Participant>(
+        id_, peer_, irc_format(server_, caps_.enabled(Cap::server_time)), context_,
+        stream_.get_executor());
+  }
+  const RenameResult result = co_await me_->rename(nick_);
+  if (result != RenameResult::renamed) {
+    std::vector<std::string> params{nick_};
+    const Numeric number = result == RenameResult::taken ? Numeric::err_nicknameinuse
+                                                         : Numeric::err_erroneusnickname;
+    nick_.clear();  // the client must pick another
+    co_await numeric(number, std::move(params));
+    co_return;
+  }
+  echo_ = caps_.enabled(Cap::echo_message);
+  own_source_ = member_source(nick_);
+  // From here on the writer owns the stream: every reply goes through the lane.
+  lane_ = std::make_unique<UrgentLane>(me_->outbox().bell(), reply_lane_capacity);
+  std::shared_ptr<IrcSession> self = weak_self_.lock();
+  // A room evicting this client hands the news to our strand, where a write blocked on a client
+  // that stopped reading is cancelled.
+  me_->outbox().bell().set_interrupt_handler([weak = weak_self_] {
+    if (auto session = weak.lock()) {
+      session->finish(EndReason::too_slow);
+      boost::system::error_code ignored;
+      session->stream_.socket().cancel(ignored);
+    }
+  });
+  asio::co_spawn(stream_.get_executor(),
+                 write_outbox(stream_, me_->outbox(), limits().max_write, counters_.bytes_out,
+                              lane_.get(), LeaveOutOwnMessages{&echo_, &own_source_}),
+                 [self](std::exception_ptr error, WriterEnd ended) {
+                   self->writer_ended(error, std::move(ended));
+                 });
+  co_await welcome();
+}
+
+asio::awaitable<void> IrcSession::welcome() {
+  const std::string version = "chatd-" + std::string(app::version);
+  const ServerInfo info{server_, "chatd", version, options_->started};
+  std::string burst = welcome_lines(info, nick_, nick_, "chatd");
+  const std::vector<std::string_view> motd(options_->motd.begin(), options_->motd.end());
+  burst += motd_lines(server_, nick_, motd);
+  co_await send(std::move(burst));
+}
+
+asio::awaitable<void> IrcSession::command(IrcMessage message) {
+  const std::string& verb = message.command;
+  if (verb == "PRIVMSG") {
+    co_await on_message(std::move(message), false);
+  } else if (verb == "NOTICE") {
+    co_await on_message(std::move(message), true);
+  } else if (verb == "PING") {
+    std::string token = message.params.empty() ? server_ : message.params[0];
+    std::string pong = irc_line(server_, "PONG", {server_, token});
+    co_await send(std::move(pong));
+  } else if (verb == "PONG") {
+    // Activity, which reading it already counted.
+  } else if (verb == "JOIN") {
+    co_await on_join(std::move(message));
+  } else if (verb == "PART") {
+    co_await on_part(std::move(message));
+  } else if (verb == "NICK") {
+    co_await on_nick(std::move(message));
+  } else if (verb == "NAMES") {
+    co_await on_names(std::move(message));
+  } else if (verb == "WHO") {
+    co_await on_who(std::move(message));
+  } else if (verb == "WHOIS") {
+    co_await on_whois(std::move(message));
+  } else if (verb == "TOPIC") {
+    co_await on_topic(std::move(message));
+  } else if (verb == "LIST") {
+    co_await on_list();
+  } else if (verb == "MODE") {
+    co_await on_mode(std::move(message));
+  } else if (verb == "ISON") {
+    co_await on_ison(std::move(message));
+  } else if (verb == "USERHOST") {
+    co_await on_userhost(std::move(message));
+  } else if (verb == "AWAY") {
+    co_await on_away(std::move(message));
+  } else if (verb == "CAP") {
+    co_await on_cap(std::move(message));
+  } else if (verb == "QUIT") {
+    finish(EndReason::quit, message.params.empty() ? std::string() : message.params[0]);
+  } else if (verb == "USER" || verb == "PASS") {
+    std::vector<std::string> params{};
+    co_await numeric(Numeric::err_alreadyregistered, std::move(params));
+  } else {
+    std::vector<std::string> params{verb};
+    co_await numeric(Numeric::err_unknowncommand, std::move(params));
+  }
+}
+
+asio::awaitable<void> IrcSession::on_cap(IrcMessage message) {
+  std::string lines = caps_.handle(message.params, server_, target(),
+                                   registered() ? Phase::registered : Phase::registering);
+  cap_negotiating_ = caps_.holds_registration();
+  // server-time chose the client's format at registration; echo-message may change any time.
+  echo_ = caps_.enabled(Cap::echo_message);
+  if (!lines.empty()) co_await send(std::move(lines));
+}
+
+asio::awaitable<void> IrcSession::on_nick(IrcMessage message) {
+  if (message.params.empty() || message.params[0].empty()) {
+    std::vector<std::string> params{};
+    co_await numeric(Numeric::err_nonicknamegiven, std::move(params));
+    co_return;
+  }
+  const std::string wanted = message.params[0];
+  if (!is_valid_irc_nick(wanted)) {
+    std::vector<std::string> params{wanted};
+    co_await numeric(Numeric::err_erroneusnickname, std::move(params));
+    co_return;
+  }
+  const RenameResult result = co_await me_->rename(wanted);
+  switch (result) {
+    case RenameResult::renamed:
+      break;
+    case RenameResult::taken: {
+      std::vector<std::string> params{wanted};
+      co_await numeric(Numeric::err_nicknameinuse, std::move(params));
+    co_return;
+    }
+    case RenameResult::invalid: {
+      std::vector<std::string> params{wanted};
+      co_await numeric(Numeric::err_erroneusnickname, std::move(params));
+    co_return;
+    }
+  }
+  const std::string old_source = std::exchange(own_source_, member_source(wanted));
+  nick_ = wanted;
+  // In rooms, their Renamed records tell the client; in none, nobody else would.
+  if (me_->room() == nullptr) {
+    std::string line = irc_line(old_source, "NICK", {wanted});
+    co_await send(std::move(line));
+  }
+}
+
+asio::awaitable<void> IrcSession::on_join(IrcMessage message) {
+  if (message.params.empty()) {
+    std::vector<std::string> params{"JOIN"};
+    co_await numeric(Numeric::err_needmoreparams, std::move(params));
+    co_return;
+  }
+  if (message.params[0] == "0") {
+    // JOIN 0: leave every channel.
+    for (std::string room : me_->room_names()) {
+      IrcMessage part{{}, {}, "PART", {channel_of_room(room)}};
+      co_await on_part(std::move(part));
+    }
+    co_return;
+  }
+  for (const std::string& channel : split_list(message.params[0])) {
+    const std::optional<std::string> room = room_of_channel(channel);
+    if (!room) {
+      std::vector<std::string> params{channel};
+      co_await numeric(Numeric::err_nosuchchannel, std::move(params));
+      continue;
+    }
+    const JoinResult joined = co_await me_->join_room(*room);
+    switch (joined) {
+      case JoinResult::joined:
+        // The room echoes the JOIN; the names follow it there, in their place.
+        co_await me_->ask_who_in(*room, actors::MemberListing::names);
+        break;
+      case JoinResult::already_there:
+        break;
+      case JoinResult::invalid: {
+        std::vector<std::string> params{channel};
+        co_await numeric(Numeric::err_nosuchchannel, std::move(params));
+        break;
+      }
+      case JoinResult::shutting_down:
+        finish(EndReason::shutdown);
+        co_return;
+    }
+  }
+}
+
+asio::awaitable<void> IrcSession::on_part(IrcMessage message) {
+  if (message.params.empty()) {
+    std::vector<std::string> params{"PART"};
+    co_await numeric(Numeric::err_needmoreparams, std::move(params));
+    co_return;
+  }
+  const std::string reason = message.params.size() > 1 ? message.params[1] : std::string();
+  for (const std::string& channel : split_list(message.params[0])) {
+    const std::optional<std::string> room = room_of_channel(channel);
+    // The client's own PART goes through the room before it leaves, after that room's traffic.
+    std::string echo = reason.empty() ? irc_line(own_source_, "PART", {channel})
+                                      : irc_line(own_source_, "PART", {channel, reason});
+    InRoom told = InRoom::not_there;
+    if (room) told = co_await me_->tell_in(*room, std::move(echo));
+    if (told == InRoom::not_there) {
+      std::vector<std::string> params{channel};
+      co_await numeric(Numeric::err_notonchannel, std::move(params));
+      continue;
+    }
+    co_await me_->part_room(*room, reason);
+  }
+}
+
+asio::awaitable<void> IrcSession::on_message(IrcMessage message, bool notice) {
+  if (message.params.empty() || message.params[0].empty()) {
+    if (notice) co_return;  // NOTICE is never answered with an error
+    std::vector<std::string> params{"No recipient given (PRIVMSG)"};
+    co_await numeric(Numeric::err_norecipient, std::move(params));
+    co_return;
+  }
+  if (message.params.size() < 2 || message.params[1].empty()) {
+    if (notice) co_return;
+    std::vector<std::string> params{};
+    co_await numeric(Numeric::err_notexttosend, std::move(params));
+    co_return;
+  }
+  const std::string& text = message.params[1];
+  for (const std::string& to : split_list(message.params[0])) {
+    const std::optional<std::string> room = room_of_channel(to);
+    if (!room) {
+      // Private messages to a nick: not yet (issue 11's /msg); the nick is unknown here.
+      if (notice) continue;
+      std::vector<std::string> params{to};
+      co_await numeric(Numeric::err_nosuchnick, std::move(params));
+      continue;
+    }
+    InRoom sent = InRoom::not_there;
+    if (const std::optional<std::string_view> action = ctcp_action(text)) {
+      sent = co_await me_->act_in(*room, actors::SafeText(*action));
+    } else if (is_ctcp(text)) {
+      continue;  // other CTCP requests to a channel are nobody's to answer
+    } else {
+      actors::SafeLines lines;
+      lines.add(text);
+      sent = co_await me_->say_in(*room, std::move(lines));
+    }
+    if (sent == InRoom::shutting_down) finish(EndReason::shutdown);
+    if (sent == InRoom::not_there && !notice) {
+      std::vector<std::string> params{to};
+      co_await numeric(Numeric::err_cannotsendtochan, std::move(params));
+    }
+  }
+}
+
+asio::awaitable<void> IrcSession::on_names(IrcMessage message) {
+  if (message.params.empty()) {
+    std::vector<std::string> params{"*"};
+    co_await numeric(Numeric::rpl_endofnames, std::move(params));
+    co_return;
+  }
+  for (const std::string& channel : split_list(message.params[0])) {
+    const std::optional<std::string> room = room_of_channel(channel);
+    InRoom asked = InRoom::not_there;
+    if (room) asked = co_await me_->ask_who_in(*room, actors::MemberListing::names);
+    if (asked == InRoom::not_there) {
+      std::vector<std::string> params{channel};
+      co_await numeric(Numeric::rpl_endofnames, std::move(params));
+    }
+  }
+}
+
+asio::awaitable<void> IrcSession::on_who(IrcMessage message) {
+  const std::string mask = message.params.empty() ? std::string("*") : message.params[0];
+  const std::optional<std::string> room = room_of_channel(mask);
+  InRoom asked = InRoom::not_there;
+  if (room) asked = co_await me_->ask_who_in(*room, actors::MemberListing::who);
+  if (asked == InRoom::not_there) {
+    std::vector<std::string> params{mask};
+    co_await numeric(Numeric::rpl_endofwho, std::move(params));
+  }
+}
+
+asio::awaitable<void> IrcSession::on_whois(IrcMessage message) {
+  if (message.params.empty()) {
+    std::vector<std::string> params{};
+    co_await numeric(Numeric::err_nonicknamegiven, std::move(params));
+    co_return;
+  }
+  // WHOIS [server] nick: the nick is the last parameter.
+  const std::string nick = message.params.back();
+  if (context_->names->holds(nick)) {
+    std::string lines = numeric_line(server_, Numeric::rpl_whoisuser, nick_,
+                                     {nick, nick, "chatd", "*", nick});
+    lines += numeric_line(server_, Numeric::rpl_whoisserver, nick_, {nick, server_, "chatd"});
+    co_await send(std::move(lines));
+  } else {
+    std::vector<std::string> params{nick};
+    co_await numeric(Numeric::err_nosuchnick, std::move(params));
+  }
+  std::vector<std::string> end{nick};
+  co_await numeric(Numeric::rpl_endofwhois, std::move(end));
+}
+
+asio::awaitable<void> IrcSession::on_topic(IrcMessage message) {
+  if (message.params.empty()) {
+    std::vector<std::string> params{"TOPIC"};
+    co_await numeric(Numeric::err_needmoreparams, std::move(params));
+    co_return;
+  }
+  const std::string& channel = message.params[0];
+  const std::optional<std::string> room = room_of_channel(channel);
+  if (!room || me_->find_room(*room) == nullptr) {
+    std::vector<std::string> params{channel};
+    co_await numeric(Numeric::err_notonchannel, std::move(params));
+    co_return;
+  }
+  std::vector<std::string> params{channel};
+  co_await numeric(Numeric::rpl_notopic, std::move(params));
+}
+
+asio::awaitable<void> IrcSession::on_list() {
+  const std::vector<actors::RoomSummary> rooms = co_await me_->rooms();
+  std::string lines = numeric_line(server_, Numeric::rpl_liststart, nick_, {"Channel"});
+  for (const actors::RoomSummary& room : rooms)
+    lines += numeric_line(server_, Numeric::rpl_list, nick_,
+                          {channel_of_room(room.name), std::to_string(room.members), ""});
+  lines += numeric_line(server_, Numeric::rpl_listend, nick_, {});
+  co_await send(std::move(lines));
+}
+
+asio::awaitable<void> IrcSession::on_mode(IrcMessage message) {
+  if (message.params.empty()) {
+    std::vector<std::string> params{"MODE"};
+    co_await numeric(Numeric::err_needmoreparams, std::move(params));
+    co_return;
+  }
+  const std::string& subject = message.params[0];
+  const std::optional<std::string> room = room_of_channel(subject);
+  if (!room) {
+    // A user's modes: chatd keeps none.
+    if (!base::equal_ignoring_case(subject, nick_)) {
+      std::vector<std::string> params{};
+      co_await numeric(Numeric::err_usersdontmatch, std::move(params));
+    co_return;
+    }
+    std::vector<std::string> params{"+"};
+    co_await numeric(Numeric::rpl_umodeis, std::move(params));
+    co_return;
+  }
+  if (message.params.size() == 1) {
+    std::vector<std::string> params{subject, "+n"};
+    co_await numeric(Numeric::rpl_channelmodeis, std::move(params));
+    co_return;
+  }
+  std::vector<std::string> params{subject};
+  co_await numeric(Numeric::err_chanoprivsneeded, std::move(params));
+}
+
+asio::awaitable<void> IrcSession::on_ison(IrcMessage message) {
+  std::string online;
+  for (const std::string& param : message.params)
+    for (const std::string& nick : split_list(param, ' '))
+      if (context_->names->holds(nick)) online += (online.empty() ? "" : " ") + nick;
+  std::vector<std::string> params{online};
+  co_await numeric(Numeric::rpl_ison, std::move(params));
+}
+
+asio::awaitable<void> IrcSession::on_userhost(IrcMessage message) {
+  std::string found;
+  for (const std::string& nick : message.params)
+    if (context_->names->holds(nick)) found += (found.empty() ? "" : " ") + nick + "=+" + nick + "@chatd";
+  std::vector<std::string> params{found};
+  co_await numeric(Numeric::rpl_userhost, std::move(params));
+}
+
+asio::awaitable<void> IrcSession::on_away(IrcMessage message) {
+  const bool away = !message.params.empty() && !message.params[0].empty();
+  std::vector<std::string> params;
+  co_await numeric(away ? Numeric::rpl_nowaway : Numeric::rpl_unaway, std::move(params));
+}
+
+std::string IrcSession::closing_link() const {
+  std::string why;
+  switch (end_.reason()) {
+    case EndReason::quit:
+      why = end_.detail().empty() ? "Quit" : "Quit: " + end_.detail();
+      break;
+    case EndReason::too_slow:
+      why = "too slow";
+      break;
+    case EndReason::timed_out:
+      why = registered() ? "Ping timeout" : "Registration timed out";
+      break;
+    case EndReason::shutdown:
+      why = "Server shutting down";
+      break;
+    case EndReason::client_closed:
+    case EndReason::read_failed:
+    case EndReason::write_failed:
+      why = "Connection closed";
+      break;
+  }
+  return "ERROR :Closing Link: " + peer_ + " (" + why + ")\r\n";
+}
+
+void IrcSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
+  if (error) {
+    base::log_escape("irc writer")(error);
+    ended = WriterEnd{true, EndReason::write_failed, "writer failed"};
+  }
+  if (ended.ended_by_writer) finish(ended.reason, std::move(ended.detail));
+  if (end_.reason() == EndReason::write_failed) return;
+  // Best effort, without waiting: replies still owed, then the ERROR that closes the link.
+  stream_.end_with(lane_->take_rest() + closing_link());
+}
+
+asio::awaitable<void> IrcSession::keep_alive(std::shared_ptr<IrcSession> self) {
+  const auto idle = self->limits().idle_timeout;
+  const auto drop_after = idle.count() > 0 ? Clock::duration(idle) : Clock::duration(default_drop_after);
+  const auto ping_after = idle.count() > 0 ? drop_after / 2 : Clock::duration(default_ping_after);
+  const auto registered_by = Clock::now() + registration_deadline;
+  Clock::time_point pinged_for{};  // the silence a PING was sent for
+  while (!self->end_.ended()) {
+    const auto heard = self->last_heard_;
+    const auto next = !self->registered() ? registered_by
+                      : pinged_for == heard ? heard + drop_after
+                                            : heard + ping_after;
+    self->keepalive_timer_->expires_at(next);
+    co_await self->keepalive_timer_->async_wait(use_tuple);
+    if (self->end_.ended()) break;
+    const auto now = Clock::now();
+    if (!self->registered()) {
+      if (now >= registered_by) self->finish(EndReason::timed_out);
+      continue;
+    }
+    if (self->last_heard_ != heard) continue;  // heard from meanwhile
+    if (pinged_for == heard && now >= heard + drop_after) {
+      self->counters_.timed_out.add();
+      self->finish(EndReason::timed_out);
+    } else if (pinged_for != heard && now >= heard + ping_after) {
+      pinged_for = heard;
+      std::string ping = irc_line("", "PING", {self->server_});
+      co_await self->send(std::move(ping));
+    }
+  }
+}
+
+asio::awaitable<void> gone() {
+  co_return;
+}
+
+}  // namespace
+
+asio::awaitable<void> run_irc_session(ClientStream stream, actors::MemberId id,
+                                      std::shared_ptr<const SessionContext> context,
+                                      DoorCounters& counters, SessionGuard guard,
+                                      std::shared_ptr<const IrcOptions> options) {
+  tcp::socket& socket = stream.socket();
+  boost::system::error_code ec;
+  const tcp::endpoint remote = socket.remote_endpoint(ec);
+  if (ec) return gone();  // reset before we got to it
+  socket.set_option(tcp::no_delay(true), ec);
+  socket.non_blocking(true, ec);
+  auto session = std::make_shared<IrcSession>(std::move(stream), peer_name(remote), id,
+                                              std::move(context), counters, std::move(guard),
+                                              std::move(options));
+  IrcSession& connection = *session;
+  return connection.run(std::move(session));
+}
+
+}  // namespace chatd::net::irc
