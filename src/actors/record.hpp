@@ -54,6 +54,11 @@ struct Renamed {
   std::string_view from;
   std::string_view to;
 };
+// The room's topic changed; an empty topic: it was cleared.
+struct TopicChanged {
+  std::string_view by;
+  std::string_view topic;
+};
 
 // The link to the cluster's other nodes changed, for every member here (--redis).
 struct LinkChanged {
@@ -70,11 +75,24 @@ struct Members {
   std::size_t total;                        // members in the room
   std::span<const std::string_view> names;  // sorted; at most a listing's worth of them
 };
+// The room's current topic: told to a newcomer when there is one, and to a member who asks.
+struct Topic {
+  std::string_view topic;   // empty: the room has none
+  std::string_view set_by;  // who set it (empty when there is none)
+};
+// A private message between two members, told to the recipient and, as its own copy, to the
+// sender: the same record for both, so a door renders "from -> to" whoever reads it.
+struct PrivateMessage {
+  std::string_view from;
+  std::string_view to;
+  std::string_view text;  // SafeText
+};
 
 }  // namespace record
 
 using Record = std::variant<record::Message, record::Action, record::Joined, record::Left,
-                            record::Renamed, record::LinkChanged, record::HistoryMarker,
-                            record::Members>;
+                            record::Renamed, record::TopicChanged, record::LinkChanged,
+                            record::HistoryMarker, record::Members, record::Topic,
+                            record::PrivateMessage>;
 
 }  // namespace chatd::actors

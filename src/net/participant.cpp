@@ -35,6 +35,7 @@ asio::awaitable<bool> Participant::join(std::shared_ptr<actors::Room> room,
     co_return false;
   }
   rooms_.push_back(Membership{std::move(room), std::move(feed)});
+  locate_name();
   co_return true;
 }
 
@@ -70,11 +71,69 @@ asio::awaitable<RenameResult> Participant::rename(std::string nickname) {
   if (context_->cluster && has_nickname_ && !same_name) context_->cluster->release_nick(name_);
   has_nickname_ = true;
   name_ = nickname;
+  locate_name();
   for (const Membership& membership : rooms_) {
     RoomEvent rename = actors::Rename{id_, nickname};
     co_await membership.room->send(std::move(rename));
   }
   co_return RenameResult::renamed;
+}
+
+void Participant::locate_name() const {
+  if (has_nickname_ && !rooms_.empty())
+    context_->names->locate(name_, id_, std::weak_ptr<actors::Room>(rooms_.back().room));
+}
+
+std::shared_ptr<actors::Room> Participant::room_named(std::string_view room_name) const {
+  for (const Membership& membership : rooms_) {
+    if (base::equal_ignoring_case(room_name, membership.room->name())) return membership.room;
+  }
+  return nullptr;
+}
+
+asio::awaitable<PrivateResult> Participant::send_private(std::string nickname,
+                                                          actors::SafeText text) {
+  if (!has_nickname_) co_return PrivateResult::no_nickname;
+  if (rooms_.empty()) co_return PrivateResult::shutting_down;
+  if (!is_valid_nickname(nickname)) co_return PrivateResult::unknown_nick;
+  std::string to = nickname;
+  if (auto recipient = context_->names->find(nickname)) {
+    to = recipient->name;
+    // To oneself, the own copy is the only one.
+    if (recipient->id != id_) {
+      RoomEvent delivery = actors::Private{recipient->id, name_, to, text};
+      const bool sent = co_await recipient->room->send(std::move(delivery));
+      if (!sent) co_return PrivateResult::unknown_nick;  // its room stopped: it is leaving
+    }
+  } else if (context_->cluster) {
+    std::string from = name_;
+    std::string words(text.view());
+    const cluster::PrivateSend sent =
+        co_await context_->cluster->send_private(std::move(from), nickname, std::move(words));
+    if (sent != cluster::PrivateSend::sent) co_return PrivateResult::unknown_nick;
+  } else {
+    co_return PrivateResult::unknown_nick;
+  }
+  RoomEvent own_copy = actors::Private{id_, name_, std::move(to), std::move(text)};
+  const bool echoed = co_await rooms_.back().room->send(std::move(own_copy));
+  co_return echoed ? PrivateResult::delivered : PrivateResult::shutting_down;
+}
+
+asio::awaitable<TopicResult> Participant::set_topic(std::string room_name, actors::SafeText text) {
+  auto room = room_named(room_name);
+  if (!room) co_return TopicResult::not_in_room;
+  if (text.view().size() > max_topic) co_return TopicResult::too_long;
+  RoomEvent set = actors::SetTopic{id_, std::move(text)};
+  const bool sent = co_await room->send(std::move(set));
+  co_return sent ? TopicResult::set : TopicResult::shutting_down;
+}
+
+asio::awaitable<TopicResult> Participant::show_topic(std::string room_name) {
+  auto room = room_named(room_name);
+  if (!room) co_return TopicResult::not_in_room;
+  RoomEvent ask = actors::AskTopic{id_};
+  const bool sent = co_await room->send(std::move(ask));
+  co_return sent ? TopicResult::shown : TopicResult::shutting_down;
 }
 
 asio::awaitable<void> Participant::ask_who() {
