@@ -112,6 +112,15 @@ void BatchWriter::renamed(MemberId member, std::string_view from, std::string_vi
   text_ += '\n';
 }
 
+void BatchWriter::topic(std::string_view by, std::string_view topic) {
+  tag('T');
+  for (std::string_view part : {by, topic}) {
+    text_ += separator;
+    field(part);
+  }
+  text_ += '\n';
+}
+
 std::string BatchWriter::take() {
   records_ = 0;
   return std::exchange(text_, {});
@@ -158,6 +167,9 @@ std::optional<BatchRecord> BatchReader::next() {
     case 'A':
       if (count != 3) return bad();
       return BatchRecord{record::Action{f[1], f[2]}};
+    case 'T':
+      if (count != 3) return bad();
+      return BatchRecord{record::TopicChanged{f[1], f[2]}};
     case 'J': {
       const auto id = member();
       if ((count != 3 && !(count == 4 && f[3] == "r")) || !id) return bad();

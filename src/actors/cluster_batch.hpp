@@ -5,6 +5,7 @@
 // instance's batch number in this room — then one line per record, its fields separated by
 // \x1f (the ASCII unit separator):
 //   M from text | A from text | J member name [r] | L member name reason detail | R member from to
+//   | T by topic (an empty topic clears it)
 // A batch whose origin is "reaped:NODE" comes from the store itself: NODE stopped answering,
 // and these are its members leaving.
 // Safe text holds no C0 control but tab, so neither \x1f nor \n can occur in a field (the writer
@@ -31,6 +32,7 @@ class BatchWriter {
   void joined(MemberId member, std::string_view name, bool rejoin = false);
   void left(MemberId member, std::string_view name, LeaveReason reason, std::string_view detail);
   void renamed(MemberId member, std::string_view from, std::string_view to);
+  void topic(std::string_view by, std::string_view topic);
 
   // Records written since start().
   std::size_t records() const noexcept { return records_; }

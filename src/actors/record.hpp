@@ -59,6 +59,11 @@ struct Renamed {
   std::string_view from;
   std::string_view to;
 };
+// The room's topic changed; an empty topic: it was cleared.
+struct TopicChanged {
+  std::string_view by;
+  std::string_view topic;
+};
 
 // The link to the cluster's other nodes changed, for every member here (--redis).
 struct LinkChanged {
@@ -77,11 +82,25 @@ struct Members {
   std::string_view asker;                   // the member it is for, by its name here
   MemberListing listing;
 };
+// The room's current topic: told to a newcomer when there is one, and to a member who asks.
+struct Topic {
+  std::string_view topic;   // empty: the room has none
+  std::string_view set_by;  // who set it (empty when there is none)
+  std::string_view asker;   // the member it is for, by its name here
+};
+// A private message between two members, told to the recipient and, as its own copy, to the
+// sender: the same record for both, so a door renders "from -> to" whoever reads it.
+struct PrivateMessage {
+  std::string_view from;
+  std::string_view to;
+  std::string_view text;  // SafeText
+};
 
 }  // namespace record
 
 using Record = std::variant<record::Message, record::Action, record::Joined, record::Left,
-                            record::Renamed, record::LinkChanged, record::HistoryMarker,
-                            record::Members>;
+                            record::Renamed, record::TopicChanged, record::LinkChanged,
+                            record::HistoryMarker, record::Members, record::Topic,
+                            record::PrivateMessage>;
 
 }  // namespace chatd::actors

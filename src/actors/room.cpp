@@ -148,6 +148,9 @@ void Room::on(Join& join) {
       Member{
           join.id, std::move(join.name), std::move(join.feed), &log, log.readers.size() - 1, {}});
   counters_.members.store(members_.size());
+  // The topic, for the newcomer alone, after its history.
+  if (!topic_.empty() && join.format->tells_topic_on_join())
+    tell(it->second, record::Topic{topic_, topic_by_, it->second.name});
   if (proposing()) {
     proposal_.joined(join.id, it->second.name);
     proposal_presence_ = true;
@@ -220,6 +223,29 @@ void Room::on(Who& who) {
   const std::size_t listed = std::min(names.size(), max_names_listed);
   tell(it->second, record::Members{names.size(), std::span(names).first(listed),
                                    it->second.name, who.listing});
+}
+
+void Room::on(SetTopic& set) {
+  const auto it = members_.find(set.id);
+  if (it == members_.end()) return;
+  if (proposing()) {
+    proposal_.topic(it->second.name, set.text.view());
+    proposal_presence_ = true;  // the store keeps the topic beside the stream
+  } else {
+    apply(record::TopicChanged{it->second.name, set.text.view()});
+  }
+}
+
+void Room::on(AskTopic& ask) {
+  const auto it = members_.find(ask.id);
+  if (it == members_.end()) return;
+  tell(it->second, record::Topic{topic_, topic_by_, it->second.name});
+}
+
+void Room::on(Private& message) {
+  const auto it = members_.find(message.reader);
+  if (it == members_.end()) return;  // gone (or moved on) since it was looked up
+  tell(it->second, record::PrivateMessage{message.from, message.to, message.text.view()});
 }
 
 void Room::on(Tell& told) {
@@ -298,7 +324,18 @@ void Room::on(const RoomRelay::Unlinked& unlinked) {
   apply(record::LinkChanged{LinkState::lost, unlinked.why, records});
 }
 
+void Room::on(const RoomRelay::TopicKnown& known) {
+  // The store's word on the topic when the room is (re)read: state, not news, so nothing is
+  // rendered; the record that set it was rendered when it was applied, if it was here.
+  topic_ = known.topic;
+  topic_by_ = known.topic.empty() ? std::string() : known.set_by;
+}
+
 void Room::apply(const Record& record) {
+  if (const auto* changed = std::get_if<record::TopicChanged>(&record)) {
+    topic_ = changed->topic;
+    topic_by_ = changed->topic.empty() ? std::string_view() : changed->by;
+  }
   const bool spoken = is_spoken(record);
   if (spoken) ++messages_pending_;
   for (const auto& log : logs_) {

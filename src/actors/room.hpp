@@ -126,11 +126,15 @@ class Room {
   void on(Act& act);
   void on(Rename& rename);
   void on(Who& who);
+  void on(SetTopic& set);
+  void on(AskTopic& ask);
+  void on(Private& message);
   void on(Tell& tell);
   void on(Stop& stop);
   void on(const RoomRelay::Sequenced& sequenced);
   void on(const RoomRelay::Linked& linked);
   void on(const RoomRelay::Unlinked& unlinked);
+  void on(const RoomRelay::TopicKnown& known);
 
   // In a cluster, while linked: records of this node's members become a proposal, applied when
   // the cluster delivers it back; otherwise they are applied at once.
@@ -177,6 +181,9 @@ class Room {
   RoomInbox inbox_;
   Members members_;
   std::vector<std::unique_ptr<FormatLog>> logs_;
+  // The topic, kept while the room lives: the apply path sets it (record::TopicChanged).
+  std::string topic_;
+  std::string topic_by_;
   std::deque<Spoken> spoken_;  // the last `history` messages, at most half an outbox of text
   std::size_t spoken_bytes_ = 0;
   std::vector<MemberId> told_;  // members with replies since the last delivery pass

@@ -60,6 +60,26 @@ struct Who {
   MemberListing listing = MemberListing::names;
 };
 
+// A member sets the room's topic (empty text: clears it). The participant has checked its length.
+struct SetTopic {
+  MemberId id;
+  SafeText text;
+};
+
+// A member asks for the room's topic; the answer goes to it alone.
+struct AskTopic {
+  MemberId id;
+};
+
+// A private message for member `reader` alone: the recipient, or the sender for its own copy.
+// Rendered in the reader's format, in its place after what its earlier events caused.
+struct Private {
+  MemberId reader;
+  std::string from;
+  std::string to;
+  SafeText text;
+};
+
 // Bytes for one member alone, already rendered by its door (an error, a help text), to keep
 // their place after everything the member's earlier events caused.
 struct Tell {
@@ -70,7 +90,8 @@ struct Tell {
 // The room flushes every member and ends.
 struct Stop {};
 
-using RoomEvent = std::variant<Join, Leave, Say, Act, Rename, Who, Tell, Stop>;
+using RoomEvent =
+    std::variant<Join, Leave, Say, Act, Rename, Who, SetTopic, AskTopic, Private, Tell, Stop>;
 
 // Thread-safe: sessions on any strand send, the room strand receives.
 using RoomInbox =

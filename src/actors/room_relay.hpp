@@ -29,7 +29,8 @@ class RoomRelay {
   // Room to link.
   struct Proposal {
     Batch batch;
-    bool presence = false;  // holds joins, leaves or renames (the store tracks who is where)
+    // Holds joins, leaves, renames or a topic: state the store keeps beside the stream.
+    bool presence = false;
     bool rejoin = false;    // only re-registrations of members after the link was lost
   };
 
@@ -52,7 +53,13 @@ class RoomRelay {
   struct Unlinked {
     std::string why;
   };
-  using Delivery = std::variant<Sequenced, Linked, Unlinked>;
+  // The room's topic as the store keeps it, read when the room is (re)read: the record that set
+  // it may be older than the history read, or gone from the stream.
+  struct TopicKnown {
+    std::string set_by;
+    std::string topic;  // empty: none
+  };
+  using Delivery = std::variant<Sequenced, Linked, Unlinked, TopicKnown>;
 
   // `node`: this node's id in the cluster; `origin`: this process's, which its batches carry.
   // `room_executor`: the room's strand. `wake_link` is called (from the room's strand) when

@@ -19,6 +19,10 @@ class WireFormat {
   // Called on a room's strand; must not block, and should not throw (a throw is logged and the
   // record skipped for this format only).
   virtual void render(const Record& record, std::string_view room, std::string& out) const = 0;
+
+  // Whether a newcomer is told the room's topic as it joins (record::Topic). A door whose
+  // protocol puts the topic after its own echo of the join (IRC) asks for it then instead.
+  virtual bool tells_topic_on_join() const { return true; }
 };
 
 }  // namespace chatd::actors

@@ -31,6 +31,9 @@ constexpr std::size_t max_unsent_bytes = 8 << 20;
 // up with, not in one pass that puts every member over --outbox at once.
 constexpr std::size_t read_count = 32;
 constexpr auto read_block = 1000ms;
+// Private messages a node's inbox keeps (MAXLEN ~): a node reads its inbox as it reads its
+// rooms, so this only bounds what waits for a node that stopped reading.
+constexpr std::size_t inbox_length = 1000;
 constexpr auto first_backoff = 100ms;
 constexpr auto max_backoff = 5000ms;
 
@@ -76,12 +79,14 @@ struct ClusterLink::Stream {
         folded(base::folded(relay->room())),
         log_key(keys::room_log(folded)),
         members_key(keys::room_members(folded)),
+        topic_key(keys::room_topic(folded)),
         node_rooms_key() {}
 
   std::shared_ptr<RoomRelay> relay;
   std::string folded;
   std::string log_key;
   std::string members_key;
+  std::string topic_key;
   std::string node_rooms_key;
   std::string last_id;                      // the last entry delivered; empty: never read yet
   bool reading = false;                     // resumed on the current connection
@@ -95,6 +100,7 @@ ClusterLink::ClusterLink(asio::io_context::executor_type pool, ClusterOptions op
       options_(std::move(options)),
       instance_(options_.node_id + "." + random_hex()),
       stream_length_(std::to_string(options_.stream_length)),
+      inbox_key_(keys::node_inbox(options_.node_id)),
       lost_signal_(strand_),
       reader_idle_(strand_) {}
 
@@ -216,6 +222,9 @@ asio::awaitable<void> ClusterLink::keep_linked() {
                    (store_lost ? " (the store had lost its data: rooms start over)" : ""));
     if (ever_linked) co_await reclaim_nicks();
     ever_linked = true;
+    // Private messages are read from where the inbox ends when first linked; after a loss, on
+    // from where reading stopped (what arrived meanwhile is still for this node's members).
+    if (inbox_last_id_.empty() || store_lost) inbox_last_id_ = co_await inbox_end();
     for (const auto& stream : streams_) {
       if (store_lost) stream->last_id = "0-0";
       asio::co_spawn(strand_, bootstrap(stream.get(), change), keep_alive());
@@ -276,6 +285,21 @@ asio::awaitable<void> ClusterLink::bootstrap(Stream* stream, RoomRelay::LinkChan
         deliver(*stream, RoomRelay::Sequenced{
                              std::make_shared<const std::string>(std::move(batch->text)), true});
     }
+    // The topic as the store keeps it: the record that set it may be older than the history
+    // read. One set after the XREVRANGE is seen again in the stream, after this, in its order.
+    std::vector<std::string> read_topic{"HGETALL", stream->topic_key};
+    RedisReply topic = co_await writer_->call(std::move(read_topic));
+    if (generation != generation_) {
+      stream->bootstrapping = false;
+      stream->last_id.clear();
+      co_return;
+    }
+    RoomRelay::TopicKnown known;
+    for (std::size_t i = 0; i + 1 < topic.elements.size(); i += 2) {
+      if (topic.elements[i].text == "by") known.set_by = std::move(topic.elements[i + 1].text);
+      if (topic.elements[i].text == "text") known.topic = std::move(topic.elements[i + 1].text);
+    }
+    deliver(*stream, std::move(known));
     change = RoomRelay::LinkChange::first;
   }
   stream->bootstrapping = false;
@@ -312,7 +336,9 @@ void ClusterLink::add_stream(std::shared_ptr<RoomRelay> relay) {
 }
 
 void ClusterLink::deliver(Stream& stream, RoomRelay::Delivery delivery) {
-  if (!std::holds_alternative<RoomRelay::Sequenced>(delivery)) stream.told = true;
+  if (std::holds_alternative<RoomRelay::Linked>(delivery) ||
+      std::holds_alternative<RoomRelay::Unlinked>(delivery))
+    stream.told = true;
   if (!stream.pending.empty() || !stream.relay->deliver(delivery))
     stream.pending.push_back(std::move(delivery));
 }
@@ -355,11 +381,12 @@ void ClusterLink::send(Stream& stream, const RoomRelay::Proposal& proposal) {
   } else {
     args = {"FCALL",
             proposal.rejoin ? "chatd_rejoin" : "chatd_append",
-            "4",
+            "5",
             stream.log_key,
             stream.members_key,
             std::string(keys::rooms),
             stream.node_rooms_key,
+            stream.topic_key,
             std::to_string(options_.stream_length),
             proposal.rejoin ? batch.substr(0, batch.find('\n') + 1) : batch,
             options_.node_id,
@@ -377,6 +404,8 @@ void ClusterLink::send(Stream& stream, const RoomRelay::Proposal& proposal) {
         args.insert(args.end(), {"l", member, std::string(left->who)});
       } else if (const auto* renamed = std::get_if<actors::record::Renamed>(&record->record)) {
         args.insert(args.end(), {"r", member, std::string(renamed->to)});
+      } else if (const auto* topic = std::get_if<actors::record::TopicChanged>(&record->record)) {
+        args.insert(args.end(), {"t", std::string(topic->by), std::string(topic->topic)});
       }
     }
   }
@@ -437,18 +466,17 @@ asio::awaitable<void> ClusterLink::read_streams() {
       }
       read.push_back(stream.get());
     }
-    if (read.empty()) {
-      reader_idle_.expires_after(backlog ? 10ms : 1000ms);
-      co_await reader_idle_.async_wait(asio::as_tuple(asio::use_awaitable));
-      continue;
-    }
+    // The node's inbox is read with the rooms, so it is never empty: private messages arrive
+    // whether or not this node has rooms.
     std::vector<std::string> args{"XREAD",
                                   "COUNT",
                                   std::to_string(read_count),
                                   "BLOCK",
                                   std::to_string(backlog ? 10 : read_block.count()),
-                                  "STREAMS"};
+                                  "STREAMS",
+                                  inbox_key_};
     for (Stream* stream : read) args.push_back(stream->log_key);
+    args.push_back(inbox_last_id_);
     for (Stream* stream : read) args.push_back(stream->last_id);
     xread_in_flight_ = true;
     xread_stale_ = false;
@@ -467,6 +495,14 @@ asio::awaitable<void> ClusterLink::read_streams() {
     for (RedisReply& key_entries : reply.elements) {
       if (key_entries.elements.size() != 2) continue;
       const std::string& key = key_entries.elements[0].text;
+      if (key == inbox_key_) {
+        for (RedisReply& entry : key_entries.elements[1].elements) {
+          if (entry.elements.size() != 2) continue;
+          inbox_last_id_ = entry.elements[0].text;
+          take_inbox_entry(entry.elements[1]);
+        }
+        continue;
+      }
       for (const auto& stream : streams_) {
         if (stream->log_key != key || !stream->reading) continue;
         for (RedisReply& entry : key_entries.elements[1].elements) {
@@ -610,6 +646,63 @@ void ClusterLink::release_nick(std::string nickname) {
                                                self->options_.node_id};
     self->writer_->send(args, [](const redisReply*) {});
   });
+}
+
+// --- private messages ---
+
+asio::awaitable<std::string> ClusterLink::inbox_end() {
+  std::vector<std::string> last{"XREVRANGE", inbox_key_, "+", "-", "COUNT", "1"};
+  const RedisReply reply = co_await writer_->call(std::move(last));
+  if (!reply.elements.empty() && reply.elements.front().elements.size() == 2)
+    co_return reply.elements.front().elements[0].text;
+  co_return std::string("0-0");
+}
+
+void ClusterLink::take_inbox_entry(RedisReply& fields) {
+  for (std::size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
+    if (fields.elements[i].text != "p") continue;
+    // from \x1f to \x1f text: names hold no separator, and safe text holds no C0 control.
+    const std::string& payload = fields.elements[i + 1].text;
+    const std::size_t first = payload.find('\x1f');
+    const std::size_t second =
+        first == std::string::npos ? std::string::npos : payload.find('\x1f', first + 1);
+    if (second == std::string::npos) {
+      base::log_line("cluster: skipped a malformed private message");
+      return;
+    }
+    if (private_handler_)
+      private_handler_(PrivateArrival{payload.substr(0, first),
+                                      payload.substr(first + 1, second - first - 1),
+                                      payload.substr(second + 1)});
+    return;
+  }
+}
+
+asio::awaitable<PrivateSend> ClusterLink::send_private_here(std::shared_ptr<ClusterLink> self,
+                                                            std::string from, std::string to,
+                                                            std::string text) {
+  if (!self->connected_) co_return PrivateSend::unlinked;
+  std::string payload = from + '\x1f' + to + '\x1f' + text;
+  std::vector<std::string> send{"FCALL",
+                                "chatd_private",
+                                "0",
+                                base::folded(to),
+                                std::move(payload),
+                                std::to_string(self->options_.node_timeout.count()),
+                                std::to_string(inbox_length)};
+  const RedisReply reply = co_await self->writer_->call(std::move(send));
+  if (reply.kind != RedisReply::Kind::integer) co_return PrivateSend::unlinked;
+  if (reply.integer == 0) co_return PrivateSend::unknown;
+  co_return PrivateSend::sent;
+}
+
+asio::awaitable<PrivateSend> ClusterLink::send_private(std::string from, std::string to,
+                                                       std::string text) {
+  auto ask = asio::co_spawn(
+      strand_, send_private_here(shared_from_this(), std::move(from), std::move(to), std::move(text)),
+      asio::use_awaitable);
+  const PrivateSend sent = co_await std::move(ask);
+  co_return sent;
 }
 
 // --- stopping ---

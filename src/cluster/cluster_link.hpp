@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -50,6 +51,18 @@ struct ClusterOptions {
 // whether for this member); taken: another live node holds it; unlinked: nobody could ask.
 enum class NickClaim : std::uint8_t { claimed, ours, taken, unlinked };
 
+// sent: in the inbox of the live node that holds the nickname; unknown: no live node holds it;
+// unlinked: nobody could ask.
+enum class PrivateSend : std::uint8_t { sent, unknown, unlinked };
+
+// A private message another node (or this one) put in this node's inbox, for a member here.
+struct PrivateArrival {
+  std::string from;
+  std::string to;
+  std::string text;
+};
+using PrivateHandler = std::function<void(PrivateArrival)>;
+
 class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
  public:
   ClusterLink(boost::asio::io_context::executor_type pool, ClusterOptions options);
@@ -63,6 +76,9 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
     bool fatal = false;
   };
   boost::asio::awaitable<FirstContact> contact();
+  // Before start(): what to do with each private message that arrives for this node (called on
+  // the link's strand; must not block).
+  void on_private(PrivateHandler handler) { private_handler_ = std::move(handler); }
   // Runs the link until stop(): keeps it up, reconnecting with backoff.
   void start();
   // Flushes what rooms proposed (for at most `deadline`), removes this node from the store and
@@ -79,6 +95,9 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
   boost::asio::awaitable<std::optional<std::vector<actors::RoomSummary>>> rooms();
   boost::asio::awaitable<NickClaim> claim_nick(std::string nickname);
   void release_nick(std::string nickname);
+  // Any strand: puts a private message in the inbox of the node whose member holds `to`.
+  boost::asio::awaitable<PrivateSend> send_private(std::string from, std::string to,
+                                                   std::string text);
 
   const std::string& node_id() const noexcept { return options_.node_id; }
   const ClusterCounters& counters() const noexcept { return counters_; }
@@ -116,11 +135,18 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
                                                 std::chrono::milliseconds deadline);
   static boost::asio::awaitable<NickClaim> claim_here(std::shared_ptr<ClusterLink> self,
                                                       std::string nickname);
+  static boost::asio::awaitable<PrivateSend> send_private_here(std::shared_ptr<ClusterLink> self,
+                                                               std::string from, std::string to,
+                                                               std::string text);
+  // Where this node's inbox ends now, so reading starts after it.
+  boost::asio::awaitable<std::string> inbox_end();
+  void take_inbox_entry(RedisReply& fields);
 
   Strand strand_;
   ClusterOptions options_;
   std::string instance_;       // this process, in batch headers: node id and a random suffix
   std::string stream_length_;  // options_.stream_length as text, for every XADD
+  std::string inbox_key_;      // this node's inbox of private messages (store_keys.hpp)
   std::unique_ptr<RedisConnection> writer_;
   std::unique_ptr<RedisConnection> reader_;
   std::string reader_id_;  // the reader's CLIENT ID, to unblock its XREAD
@@ -137,6 +163,8 @@ class ClusterLink : public std::enable_shared_from_this<ClusterLink> {
   boost::asio::steady_timer lost_signal_;  // cancelled when the connection is lost
   boost::asio::steady_timer reader_idle_;  // cancelled when there is something to read
   std::vector<std::unique_ptr<Stream>> streams_;
+  std::string inbox_last_id_;  // the last inbox entry read; empty: not positioned yet
+  PrivateHandler private_handler_;
   std::map<std::string, std::string> nicks_;  // folded -> as claimed, held by this node
   std::size_t in_flight_ = 0;                 // proposals sent, not yet answered
   // When the heartbeat now in flight was sent (time_point::max(): none is).

@@ -19,6 +19,11 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- A room's topic is kept while the room exists: while somebody is in it (the lobby always is).
+local function forget_topic_if_empty(members, topic, folded)
+  if folded ~= 'lobby' and redis.call('HLEN', members) == 0 then redis.call('DEL', topic) end
+end
+
 -- Every member of `node` leaves every room it was in ("node lost" unless quiet), and its
 -- nicknames are free again.
 local function reap(node, maxlen, quiet)
@@ -40,7 +45,9 @@ local function reap(node, maxlen, quiet)
     if gone > 0 and not quiet then
       redis.call('XADD', 'chatd:{' .. room .. '}:log', 'MAXLEN', '~', maxlen, '*', 'b', batch)
     end
+    forget_topic_if_empty(members, 'chatd:{' .. room .. '}:topic', room)
   end
+  redis.call('DEL', 'chatd:node:' .. node .. ':inbox')
   redis.call('DEL', rooms_key)
   local nicks_key = 'chatd:node:' .. node .. ':nicks'
   for _, nick in ipairs(redis.call('SMEMBERS', nicks_key)) do
@@ -50,18 +57,26 @@ local function reap(node, maxlen, quiet)
   redis.call('ZREM', 'chatd:nodes', node)
 end
 
--- KEYS: room log, room members, chatd:rooms, node rooms.
+-- KEYS: room log, room members, chatd:rooms, node rooms, room topic.
 -- ARGV: maxlen, batch, node, folded room, room name, then (op, member, name) per presence
--- change: op j (joined), l (left) or r (renamed). Returns the entry's id.
+-- change: op j (joined), l (left) or r (renamed), or (t, by, topic) for a topic set (an empty
+-- topic clears it). Returns the entry's id.
 redis.register_function('chatd_append', function(keys, argv)
   for i = 6, #argv, 3 do
     local field = argv[3] .. '/' .. argv[i + 1]
-    if argv[i] == 'l' then
+    if argv[i] == 't' then
+      if argv[i + 2] == '' then
+        redis.call('DEL', keys[5])
+      else
+        redis.call('HSET', keys[5], 'by', argv[i + 1], 'text', argv[i + 2])
+      end
+    elseif argv[i] == 'l' then
       redis.call('HDEL', keys[2], field)
     else
       redis.call('HSET', keys[2], field, argv[i + 2])
     end
   end
+  forget_topic_if_empty(keys[2], keys[5], argv[4])
   redis.call('HSETNX', keys[3], argv[4], argv[5])
   redis.call('SADD', keys[4], argv[4])
   return redis.call('XADD', keys[1], 'MAXLEN', '~', argv[1], '*', 'b', argv[2])
@@ -69,7 +84,7 @@ end)
 
 -- A node registers its members again after its link was lost: only those the store no longer
 -- knows are written to the log (as rejoins), so nobody sees a member arrive twice.
--- KEYS: as chatd_append. ARGV: maxlen, batch header line, node, folded room, room name, then
+-- KEYS: as chatd_append (the topic's is not used). ARGV: maxlen, batch header line, node, folded room, room name, then
 -- (member, name) pairs. Returns how many the store did not know.
 redis.register_function('chatd_rejoin', function(keys, argv)
   local batch = argv[2]
@@ -126,6 +141,18 @@ redis.register_function('chatd_release', function(keys, argv)
     redis.call('HDEL', 'chatd:nicks', argv[1])
   end
   redis.call('SREM', 'chatd:node:' .. argv[2] .. ':nicks', argv[1])
+  return 1
+end)
+
+-- A private message for the member holding a nickname (folded), put in the inbox of its node
+-- if that node is alive. ARGV: nickname, payload, timeout ms, maxlen. Returns 1 sent, 0 when
+-- no live node holds the nickname.
+redis.register_function('chatd_private', function(keys, argv)
+  local owner = redis.call('HGET', 'chatd:nicks', argv[1])
+  if not owner then return 0 end
+  local seen = redis.call('ZSCORE', 'chatd:nodes', owner)
+  if not seen or tonumber(seen) < now_ms() - tonumber(argv[3]) then return 0 end
+  redis.call('XADD', 'chatd:node:' .. owner .. ':inbox', 'MAXLEN', '~', argv[4], '*', 'p', argv[2])
   return 1
 end)
 

@@ -3,6 +3,7 @@
 // command nobody handles does not compile.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -25,6 +26,15 @@ struct Join {
   std::string room;
 };
 struct Rooms {};
+// A private message to whoever holds `nick`.
+struct Msg {
+  std::string nick;
+  actors::SafeText text;
+};
+// Without text: show the room's topic. With text: set it (empty text clears it).
+struct Topic {
+  std::optional<actors::SafeText> text;
+};
 struct Help {};
 struct Quit {
   actors::SafeText reason;
@@ -32,7 +42,8 @@ struct Quit {
 }  // namespace command
 
 using Command = std::variant<command::Say, command::Me, command::Nick, command::Who, command::Join,
-                             command::Rooms, command::Help, command::Quit>;
+                             command::Rooms, command::Msg, command::Topic, command::Help,
+                             command::Quit>;
 
 // Nicknames: 1–32 of letters, digits and _ - [ ] { } | ^ `, not starting with a digit or '-'.
 bool is_valid_nickname(std::string_view name);

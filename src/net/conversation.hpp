@@ -4,7 +4,8 @@
 //
 // `Replies` provides, as static functions returning the bytes to tell ("" for nothing):
 //   renamed(RenameResult, nickname), moved(MoveResult, asked, current), rooms(list), help(),
-//   unknown_command(name), malformed_command(usage).
+//   messaged(PrivateResult, nickname), topic(TopicResult), unknown_command(name),
+//   malformed_command(usage).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -89,6 +90,29 @@ boost::asio::awaitable<Outcome> list_rooms(Participant* me) {
 }
 
 template <class Replies>
+boost::asio::awaitable<Outcome> message(Participant* me, command::Msg msg) {
+  const PrivateResult result = co_await me->send_private(msg.nick, std::move(msg.text));
+  if (result == PrivateResult::shutting_down) co_return end_with(EndReason::shutdown);
+  std::string reply = Replies::messaged(result, msg.nick);
+  co_return co_await tell(me, std::move(reply));
+}
+
+// The line and web doors speak in one room at a time: the topic is that room's.
+template <class Replies>
+boost::asio::awaitable<Outcome> topic(Participant* me, command::Topic topic) {
+  if (me->room() == nullptr) co_return end_with(EndReason::shutdown);
+  std::string room = me->room()->name();
+  TopicResult result = TopicResult::shown;
+  if (topic.text)
+    result = co_await me->set_topic(std::move(room), std::move(*topic.text));
+  else
+    result = co_await me->show_topic(std::move(room));
+  if (result == TopicResult::shutting_down) co_return end_with(EndReason::shutdown);
+  std::string reply = Replies::topic(result);
+  co_return co_await tell(me, std::move(reply));
+}
+
+template <class Replies>
 boost::asio::awaitable<Outcome> quit(command::Quit quit) {
   co_return end_with(EndReason::quit, std::string(quit.reason.view()));
 }
@@ -113,6 +137,12 @@ struct Dispatch {
   }
   boost::asio::awaitable<Outcome> operator()(command::Rooms&) const {
     return list_rooms<Replies>(me);
+  }
+  boost::asio::awaitable<Outcome> operator()(command::Msg& c) const {
+    return message<Replies>(me, std::move(c));
+  }
+  boost::asio::awaitable<Outcome> operator()(command::Topic& c) const {
+    return topic<Replies>(me, std::move(c));
   }
   boost::asio::awaitable<Outcome> operator()(command::Help&) const {
     return tell(me, Replies::help());

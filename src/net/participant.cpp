@@ -37,6 +37,7 @@ asio::awaitable<bool> Participant::join(std::shared_ptr<actors::Room> room,
     co_return false;
   }
   rooms_.push_back(Membership{std::move(room), std::move(feed)});
+  locate_name();
   co_return true;
 }
 
@@ -72,11 +73,73 @@ asio::awaitable<RenameResult> Participant::rename(std::string nickname) {
   if (context_->cluster && has_nickname_ && !same_name) context_->cluster->release_nick(name_);
   has_nickname_ = true;
   name_ = nickname;
+  locate_name();
   for (const Membership& membership : rooms_) {
     RoomEvent rename = actors::Rename{id_, nickname};
     co_await membership.room->send(std::move(rename));
   }
   co_return RenameResult::renamed;
+}
+
+void Participant::locate_name() const {
+  if (!has_nickname_) return;
+  // In no room, nobody can reach the name: a private message for it is for an unknown nick.
+  std::weak_ptr<actors::Room> where;
+  if (!rooms_.empty()) where = rooms_.back().room;
+  context_->names->locate(name_, id_, std::move(where));
+}
+
+std::shared_ptr<actors::Room> Participant::room_named(std::string_view room_name) const {
+  for (const Membership& membership : rooms_) {
+    if (base::equal_ignoring_case(room_name, membership.room->name())) return membership.room;
+  }
+  return nullptr;
+}
+
+asio::awaitable<PrivateResult> Participant::send_private(std::string nickname,
+                                                          actors::SafeText text) {
+  if (!has_nickname_) co_return PrivateResult::no_nickname;
+  if (!is_valid_nickname(nickname)) co_return PrivateResult::unknown_nick;
+  std::string to = nickname;
+  if (auto recipient = context_->names->find(nickname)) {
+    to = recipient->name;
+    // To oneself, the own copy is the only one.
+    if (recipient->id != id_) {
+      RoomEvent delivery = actors::Private{recipient->id, name_, to, text};
+      const bool sent = co_await recipient->room->send(std::move(delivery));
+      if (!sent) co_return PrivateResult::unknown_nick;  // its room stopped: it is leaving
+    }
+  } else if (context_->cluster) {
+    std::string from = name_;
+    std::string words(text.view());
+    const cluster::PrivateSend sent =
+        co_await context_->cluster->send_private(std::move(from), nickname, std::move(words));
+    if (sent != cluster::PrivateSend::sent) co_return PrivateResult::unknown_nick;
+  } else {
+    co_return PrivateResult::unknown_nick;
+  }
+  // In no room (an IRC client that has joined no channel) there is nowhere to tell a copy.
+  if (rooms_.empty()) co_return PrivateResult::delivered;
+  RoomEvent own_copy = actors::Private{id_, name_, std::move(to), std::move(text)};
+  const bool echoed = co_await rooms_.back().room->send(std::move(own_copy));
+  co_return echoed ? PrivateResult::delivered : PrivateResult::shutting_down;
+}
+
+asio::awaitable<TopicResult> Participant::set_topic(std::string room_name, actors::SafeText text) {
+  auto room = room_named(room_name);
+  if (!room) co_return TopicResult::not_in_room;
+  if (text.view().size() > max_topic) co_return TopicResult::too_long;
+  RoomEvent set = actors::SetTopic{id_, std::move(text)};
+  const bool sent = co_await room->send(std::move(set));
+  co_return sent ? TopicResult::set : TopicResult::shutting_down;
+}
+
+asio::awaitable<TopicResult> Participant::show_topic(std::string room_name) {
+  auto room = room_named(room_name);
+  if (!room) co_return TopicResult::not_in_room;
+  RoomEvent ask = actors::AskTopic{id_};
+  const bool sent = co_await room->send(std::move(ask));
+  co_return sent ? TopicResult::shown : TopicResult::shutting_down;
 }
 
 asio::awaitable<void> Participant::ask_who() {
@@ -93,16 +156,7 @@ asio::awaitable<void> Participant::ask_who(std::shared_ptr<actors::Room> room,
 }
 
 const actors::Room* Participant::find_room(std::string_view room_name) const noexcept {
-  for (const Membership& membership : rooms_)
-    if (base::equal_ignoring_case(membership.room->name(), room_name))
-      return membership.room.get();
-  return nullptr;
-}
-
-Participant::Membership* Participant::membership_of(std::string_view room_name) noexcept {
-  for (Membership& membership : rooms_)
-    if (base::equal_ignoring_case(membership.room->name(), room_name)) return &membership;
-  return nullptr;
+  return room_named(room_name).get();
 }
 
 std::vector<std::string> Participant::room_names() const {
@@ -113,7 +167,7 @@ std::vector<std::string> Participant::room_names() const {
 
 asio::awaitable<JoinResult> Participant::join_room(std::string room_name) {
   if (!is_valid_room_name(room_name)) co_return JoinResult::invalid;
-  if (membership_of(room_name) != nullptr) co_return JoinResult::already_there;
+  if (room_named(room_name) != nullptr) co_return JoinResult::already_there;
   auto room = context_->rooms->enter(room_name);
   if (!room) co_return JoinResult::shutting_down;
   // Side by side with the other rooms' feeds: each room's traffic flows as it comes.
@@ -129,14 +183,15 @@ asio::awaitable<InRoom> Participant::part_room(std::string room_name, std::strin
   if (it == rooms_.end()) co_return InRoom::not_there;
   Membership membership = std::move(*it);
   rooms_.erase(it);
+  locate_name();
   co_await leave_room(std::move(membership), actors::LeaveReason::parted, std::move(reason));
   co_return InRoom::done;
 }
 
 asio::awaitable<InRoom> Participant::send_to(std::string_view room_name, RoomEvent event) {
-  Membership* membership = membership_of(room_name);
-  if (membership == nullptr) co_return InRoom::not_there;
-  std::shared_ptr<actors::Room> room = membership->room;  // the vector may change meanwhile
+  // Held here: the participant's rooms may change while this waits.
+  std::shared_ptr<actors::Room> room = room_named(room_name);
+  if (!room) co_return InRoom::not_there;
   const bool sent = co_await room->send(std::move(event));
   co_return sent ? InRoom::done : InRoom::shutting_down;
 }
@@ -153,9 +208,8 @@ asio::awaitable<InRoom> Participant::act_in(std::string room_name, actors::SafeT
 
 asio::awaitable<InRoom> Participant::ask_who_in(std::string room_name,
                                                 actors::MemberListing listing) {
-  Membership* membership = membership_of(room_name);
-  if (membership == nullptr) co_return InRoom::not_there;
-  std::shared_ptr<actors::Room> room = membership->room;
+  std::shared_ptr<actors::Room> room = room_named(room_name);
+  if (!room) co_return InRoom::not_there;
   co_await ask_who(std::move(room), listing);
   co_return InRoom::done;
 }

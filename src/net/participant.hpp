@@ -28,6 +28,17 @@ enum class MoveResult : std::uint8_t { moved, invalid, already_there, shutting_d
 enum class JoinResult : std::uint8_t { joined, invalid, already_there, shutting_down };
 // What became of something for one of the participant's rooms, named by the door (IRC).
 enum class InRoom : std::uint8_t { done, not_there, shutting_down };
+// delivered: the recipient was handed it (on this node or, linked, to its node's inbox) and the
+// sender's own copy is on its way; unknown_nick: nobody holds that name (here or, linked, on a
+// live node); no_nickname: the sender has none, so it could not be answered.
+enum class PrivateResult : std::uint8_t { delivered, unknown_nick, no_nickname, shutting_down };
+// set: the room takes it (everyone there sees it change); shown: the answer comes through the
+// room (record::Topic); too_long: over max_topic bytes; not_in_room: the participant is not in
+// the room named.
+enum class TopicResult : std::uint8_t { set, shown, too_long, not_in_room, shutting_down };
+
+// IRC's usual TOPICLEN: a topic is a line, not a document.
+inline constexpr std::size_t max_topic = 300;
 
 class Participant {
  public:
@@ -52,6 +63,13 @@ class Participant {
   boost::asio::awaitable<RenameResult> rename(std::string nickname);
   // The answer comes back through the room, in its place.
   boost::asio::awaitable<void> ask_who();
+  // A private message to whoever holds `nickname`, whatever its door or node; the sender is
+  // told its own copy (record::PrivateMessage in its own format) after the recipient's.
+  boost::asio::awaitable<PrivateResult> send_private(std::string nickname, actors::SafeText text);
+  // Sets the topic of `room_name`, a room the participant is in; empty text clears it.
+  boost::asio::awaitable<TopicResult> set_topic(std::string room_name, actors::SafeText text);
+  // Asks `room_name` (a room the participant is in) for its topic: answered through the room.
+  boost::asio::awaitable<TopicResult> show_topic(std::string room_name);
   // Leaves the current room for `room_name` (the line door's /join).
   boost::asio::awaitable<MoveResult> move_to(std::string room_name);
   // Several rooms at once (the IRC door): the named room, or nothing when the participant is
@@ -89,12 +107,14 @@ class Participant {
                                     std::shared_ptr<actors::Subscription> feed);
   boost::asio::awaitable<void> leave_room(Membership membership, actors::LeaveReason reason,
                                           std::string detail);
-  // The membership of the room named `room_name`, or null.
-  Membership* membership_of(std::string_view room_name) noexcept;
   // Sends `event` to the room named `room_name`.
   boost::asio::awaitable<InRoom> send_to(std::string_view room_name, actors::RoomEvent event);
   boost::asio::awaitable<void> ask_who(std::shared_ptr<actors::Room> room,
                                        actors::MemberListing listing);
+  // The room named so that the participant is in, or null.
+  std::shared_ptr<actors::Room> room_named(std::string_view room_name) const;
+  // Tells the registry where private messages for this participant's nickname go now.
+  void locate_name() const;
 
   actors::MemberId id_;
   std::string name_;

@@ -31,6 +31,18 @@ tcp::acceptor listen_on(const Door& door, asio::strand<asio::io_context::executo
   return acceptor;
 }
 
+// A private message another node routed here: told to its recipient through the recipient's
+// room, as a local one is. The link's strand must not wait, so a recipient who has left since,
+// or whose room's inbox is full (thousands of events behind), does not get it.
+void deliver_arrival(const actors::NameRegistry& names, cluster::PrivateArrival arrival) {
+  const std::optional<actors::Recipient> recipient = names.find(arrival.to);
+  if (!recipient) return;
+  actors::RoomEvent message = actors::Private{recipient->id, std::move(arrival.from),
+                                              recipient->name, actors::SafeText(arrival.text)};
+  if (!recipient->room->inbox().try_send(no_error, std::move(message)))
+    base::log_line("a private message for " + recipient->name +
+                   " from another node was dropped: its room is too far behind");
+}
 }  // namespace
 
 Server::State::State(asio::io_context& io_context, ServerOptions server_options,
@@ -67,6 +79,12 @@ Server::Server(asio::io_context& io, ServerOptions options, std::vector<Door> do
       },
       state_->context->metrics->chat_shared(), std::move(relays));
   state_->context->names = std::make_shared<actors::NameRegistry>();
+  if (state_->context->cluster) {
+    state_->context->cluster->on_private([names = state_->context->names](
+                                             cluster::PrivateArrival arrival) {
+      deliver_arrival(*names, std::move(arrival));
+    });
+  }
   state_->context->limits = state_->options.session;
   state_->context->limits.max_write =
       std::min(state_->options.session.max_write, state_->options.room.outbox_bytes / 4);

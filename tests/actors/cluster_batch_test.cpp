@@ -48,6 +48,29 @@ TEST(ClusterBatch, RecordsComeBackAsWritten) {
   EXPECT_FALSE(reader.malformed());
 }
 
+TEST(ClusterBatch, ATopicRecordComesBackAsWrittenAndAnEmptyOneClears) {
+  BatchWriter writer;
+  writer.start("node-a.1f2e", 8);
+  writer.topic("alice", "Rust\tand coffee");
+  writer.topic("bob", "");
+  EXPECT_EQ(writer.records(), 2u);
+  const std::string batch = writer.take();
+  EXPECT_EQ(batch, "node-a.1f2e\x1f" "8\nT\x1f" "alice\x1fRust\tand coffee\nT\x1f" "bob\x1f\n");
+
+  BatchReader reader(batch);
+  ASSERT_TRUE(reader.origin());
+  auto next = reader.next();
+  ASSERT_TRUE(next);
+  const auto& set = std::get<record::TopicChanged>(next->record);
+  EXPECT_EQ(set.by, "alice");
+  EXPECT_EQ(set.topic, "Rust\tand coffee");
+  next = reader.next();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(std::get<record::TopicChanged>(next->record).topic, "");
+  EXPECT_FALSE(reader.next());
+  EXPECT_FALSE(reader.malformed());
+}
+
 TEST(ClusterBatch, SeparatorsInAFieldCannotSplitIt) {
   BatchWriter writer;
   writer.start("n", 1);

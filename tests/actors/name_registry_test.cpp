@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include "actors/room.hpp"
+
 namespace chatd::actors {
 namespace {
 
@@ -76,6 +78,44 @@ TEST(NameRegistry, OfTwoThreadsClaimingOneNameAtOnceExactlyOneWins) {
     EXPECT_EQ(names.size(), 2u) << "round " << round;
     EXPECT_FALSE(names.claim("winner", "")) << "round " << round;
   }
+}
+
+// A stand-in for the room a holder reads through: only its identity matters here.
+std::shared_ptr<Room> some_room(boost::asio::io_context& io, std::string name) {
+  return std::make_shared<Room>(io.get_executor(), RoomLimits{}, std::move(name));
+}
+
+TEST(NameRegistry, FindsTheHolderOfANameIgnoringCaseOnceItIsLocated) {
+  boost::asio::io_context io;
+  NameRegistry names;
+  ASSERT_TRUE(names.claim("Alice", ""));
+  EXPECT_FALSE(names.find("alice")) << "not reachable before it is in a room";
+  auto lobby = some_room(io, "lobby");
+  names.locate("ALICE", MemberId{7}, lobby);
+  const auto found = names.find("aLiCe");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, MemberId{7});
+  EXPECT_EQ(found->name, "Alice");
+  EXPECT_EQ(found->room, lobby);
+  EXPECT_FALSE(names.find("bob"));
+}
+
+TEST(NameRegistry, ARenameKeepsTheAddressAndAReleaseOrAGoneRoomForgetsIt) {
+  boost::asio::io_context io;
+  NameRegistry names;
+  ASSERT_TRUE(names.claim("alice", ""));
+  auto kitchen = some_room(io, "kitchen");
+  names.locate("alice", MemberId{7}, kitchen);
+  ASSERT_TRUE(names.claim("alicia", "alice"));
+  EXPECT_FALSE(names.find("alice"));
+  ASSERT_TRUE(names.find("alicia"));
+  EXPECT_EQ(names.find("alicia")->room, kitchen);
+  names.locate("nobody", MemberId{8}, kitchen);
+  EXPECT_FALSE(names.find("nobody")) << "locating a name nobody holds claims nothing";
+  kitchen.reset();
+  EXPECT_FALSE(names.find("alicia")) << "its room has stopped: it is on its way out";
+  names.release("alicia");
+  EXPECT_EQ(names.size(), 0u);
 }
 
 }  // namespace

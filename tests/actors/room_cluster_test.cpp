@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,9 @@ class FakeStore {
  public:
   explicit FakeStore(std::size_t capacity = 64) : capacity_(capacity) {}
 
-  Node& add_node(std::string origin, RoomLimits limits, bool linked = true) {
+  // `topic`: what the store's topic hash holds, delivered after the history as the link does.
+  Node& add_node(std::string origin, RoomLimits limits, bool linked = true,
+                 std::optional<RoomRelay::TopicKnown> topic = std::nullopt) {
     auto& node = nodes_.emplace_back(std::make_unique<Node>());
     node->relay = std::make_shared<RoomRelay>("lobby", origin, origin + ".1", capacity_,
                                               io.get_executor(), [] {});
@@ -39,6 +42,7 @@ class FakeStore {
       for (const std::string& entry : log) node->relay->deliver(RoomRelay::Sequenced{
           std::make_shared<const std::string>(entry), true});
       node->delivered = log.size();
+      if (topic) node->relay->deliver(*topic);
       node->relay->deliver(RoomRelay::Linked{RoomRelay::LinkChange::first});
     } else {
       node->relay->deliver(RoomRelay::Unlinked{"no store"});
@@ -226,6 +230,43 @@ TEST(RoomCluster, ANodeTheStoreReapedKeepsItsMembersWhileTheOthersSeeThemGo) {
   store.pump();
   EXPECT_EQ(take_output(*bob), "* alice left (node lost)\n");
   EXPECT_EQ(take_output(*alice), "");
+}
+
+TEST(RoomCluster, ATopicSetOnOneNodeIsShownOnEveryNodeOnceTheStoreHasItsPlace) {
+  FakeStore store;
+  Node& a = store.add_node("a", no_history());
+  Node& b = store.add_node("b", no_history());
+  auto alice = store.join(a, 1, "alice");
+  auto bob = store.join(b, 1, "bob");
+  store.pump();
+  take_output(*alice);
+  take_output(*bob);
+  store.send(a, SetTopic{MemberId{1}, SafeText("one order")});
+  EXPECT_EQ(take_output(*alice), "") << "not shown before the store has given it its place";
+  store.pump();
+  EXPECT_EQ(take_output(*alice), "* alice set the topic: one order\n");
+  EXPECT_EQ(take_output(*bob), "* alice set the topic: one order\n");
+  EXPECT_NE(store.log.back().find("\nT\x1f" "alice\x1fone order\n"), std::string::npos)
+      << "the batch carries the topic record";
+  auto carol = store.join(b, 2, "carol");
+  EXPECT_EQ(take_output(*carol), "* topic of lobby: one order (set by alice)\n");
+}
+
+TEST(RoomCluster, ARoomNewToANodeTakesTheStoresTopicNotOneFromOldHistory) {
+  FakeStore store;
+  RoomLimits limits;
+  limits.notice_limit = 0;
+  Node& a = store.add_node("a", limits);
+  auto alice = store.join(a, 1, "alice");
+  store.send(a, SetTopic{MemberId{1}, SafeText("old")});
+  store.say(a, 1, "hi");
+  store.pump();
+  take_output(*alice);
+  // The store says another topic (a set whose record is gone from the stream, say).
+  Node& c = store.add_node("c", limits, true, RoomRelay::TopicKnown{"bob", "current"});
+  auto dave = store.join(c, 1, "dave");
+  EXPECT_EQ(take_output(*dave),
+            "* last 1 message:\nalice:hi\n* topic of lobby: current (set by bob)\n");
 }
 
 }  // namespace

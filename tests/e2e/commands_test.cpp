@@ -94,6 +94,8 @@ TEST_F(ChatFeatures, HelpListsTheCommandsToTheSenderOnly) {
       "* /me TEXT      say TEXT as an action: * NAME TEXT",
       "* /join ROOM    move to ROOM (everybody starts in lobby)",
       "* /rooms        list rooms and how many are in each",
+      "* /msg NICK TEXT send TEXT to NICK alone, wherever they are",
+      "* /topic [TEXT] show the room's topic, or set it (/topic - clears it)",
       "* /quit [why]   leave, telling the room why",
       "* /help         this list; //text sends a message that starts with /",
   };

@@ -3,9 +3,7 @@
 // (before registering, silence through a PING), and line (`nc`-style) and WebSocket members in
 // the same rooms. Every test starts its own chatd on ephemeral loopback ports and stops it by
 // PID, so no test sees another's members.
-//
-// Tests whose `todo` names a chatd bug assert the correct behaviour and fail today; node --test
-// reports them as todo without failing the run. Remove the `todo` once chatd is fixed.
+
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
@@ -144,7 +142,6 @@ test('registration waits for CAP END, NAKs a request with an unknown cap, and an
   zed.send('CAP END');
   await zed.waitFor(`:${S} 001 zed :Welcome to the chatd Network, zed!zed@chatd`);
   await zed.waitFor(`:${S} 376 zed :End of /MOTD command.`);
-  // echo-message was NAKed with bogus, so it is off: zed does not see its own message.
 });
 
 test('registration without CAP works, PASS is ignored without a server password', async (t) => {
@@ -350,23 +347,6 @@ test('NAMES, WHO, WHOIS, TOPIC, LIST, MODE, ISON, USERHOST and AWAY are answered
   await alice.waitForLine(ircLine(S, 'PONG', S, 'sync-1'));
 });
 
-test('WHOIS, ISON and USERHOST know an unnamed line member by the alias NAMES shows',
-  { todo: 'chatd bug: WHOIS/ISON/USERHOST look the alias up as a chatd name: 401, empty 303/302' },
-  async (t) => {
-    const { irc, line } = await chatd(t);
-    const nc = await line();
-    const alice = await irc('alice');
-    await join(alice, '#lobby');
-    assert.ok(alice.lines.some((l) => l.startsWith(`:${S} 353 `) && l.includes(nc.ircAlias)));
-    alice.send(`WHOIS ${nc.ircAlias}`);
-    await alice.waitForLine(/^:test\.chatd (311|401) /).then((l) =>
-      assert.match(l, new RegExp(`^:test\\.chatd 311 alice ${nc.ircAlias} `)));
-    alice.send(`ISON ${nc.ircAlias}`);
-    await alice.waitForLine(ircLine(S, '303', 'alice', nc.ircAlias));
-    alice.send(`USERHOST ${nc.ircAlias}`);
-    await alice.waitForLine(ircLine(S, '302', 'alice', `${nc.ircAlias}=+${nc.ircAlias}@chatd`));
-  });
-
 test('nicks are unique across doors: 433 for a line member\'s name, a line /nick of an IRC ' +
   'nick is refused, and an IRC NICK change is seen by line and web members', async (t) => {
   const { irc, raw, line, web } = await chatd(t);
@@ -411,7 +391,6 @@ test('nicks are unique across doors: 433 for a line member\'s name, a line /nick
 });
 
 test('a NICK change in two channels is one NICK line, for the client and for a member of both',
-  { todo: 'chatd bug: every room relays its Renamed record, so the NICK comes once per channel' },
   async (t) => {
     const { irc } = await chatd(t);
     const alice = await irc('alice');
@@ -469,13 +448,9 @@ test('a 600-byte line gets 417 and the connection carries on; 512 bytes with CRL
   assert.equal((await said).nick, 'zed');
 });
 
-// The keepalive bug both PING tests show: see KEEPALIVE_BUG.
-const KEEPALIVE_BUG = 'chatd bug: the IRC keepalive timer first fires at the 30 s registration ' +
-  'deadline, so with --idle-timeout 2 nobody is PINGed for 30 s; then a client silent since ' +
-  'registering is PINGed and dropped in the same instant';
-
 test('PING timeout with --idle-timeout 2: a silent client is PINGed after ~1 s, then dropped ' +
-  'with "Ping timeout" after ~2 s', { todo: KEEPALIVE_BUG }, async (t) => {
+  'with "Ping timeout" after ~2 s'
+  , async (t) => {
   const { irc, raw } = await chatd(t, ['--idle-timeout', '2']);
   const alice = await irc('alice');
   await join(alice, '#lobby');
@@ -495,7 +470,8 @@ test('PING timeout with --idle-timeout 2: a silent client is PINGed after ~1 s, 
 });
 
 test('PING timeout with --idle-timeout 2: clients that answer the PINGs stay 4 s without ' +
-  'saying anything else, and still chat', { todo: KEEPALIVE_BUG }, async (t) => {
+  'saying anything else, and still chat'
+  , async (t) => {
   const { irc } = await chatd(t, ['--idle-timeout', '2']);
   const alice = await irc('alice');
   const bob = await irc('bob');
@@ -552,7 +528,6 @@ test('QUIT and PART reasons reach line and IRC members; a dropped connection is 
   });
 
 test('a QUIT is one QUIT line for a member sharing two channels with the quitter',
-  { todo: 'chatd bug: every room relays its Left record, so the QUIT comes once per shared channel' },
   async (t) => {
     const { irc } = await chatd(t);
     const alice = await irc('alice');
@@ -566,7 +541,6 @@ test('a QUIT is one QUIT line for a member sharing two channels with the quitter
   });
 
 test('with server-time every line a room relays, the client\'s own PART too, has a @time tag',
-  { todo: 'chatd bug: the PART echoed to the parting client has no @time tag' },
   async (t) => {
     const { irc } = await chatd(t);
     const alice = await irc('alice');

@@ -705,7 +705,7 @@ class TlsTest(unittest.TestCase):
         server = Chatd(self)
         irc = IrcOverTls(self, server.ports["irc-tls"], "alice")
         irc.send("JOIN #lobby")
-        irc.wait_for(":alice!alice@chatd JOIN #lobby")
+        irc.wait_for(":alice!alice@chatd JOIN :#lobby")
         irc.wait_for(":tls.test 366 alice #lobby :End of /NAMES list")
         member = TlsLineClient(self, server.ports["line-tls"])
         member.nick("bob")

@@ -115,6 +115,34 @@ struct Renderer {
   void operator()(const record::Renamed& r) const {
     line(member_source(r.from), "NICK", {irc_alias(r.to)});
   }
+  void operator()(const record::TopicChanged& t) const {
+    line(member_source(t.by), "TOPIC", {channel_of_room(room), t.topic});
+  }
+  void operator()(const record::Topic& t) const {
+    const std::string asker = irc_alias(t.asker);
+    const std::string channel = channel_of_room(room);
+    if (t.topic.empty()) {
+      const std::string_view params[] = {channel};
+      append_numeric_line(out, server, Numeric::rpl_notopic, asker, params);
+      return;
+    }
+    const std::string_view params[] = {channel, t.topic};
+    append_numeric_line(out, server, Numeric::rpl_topic, asker, params);
+  }
+  void operator()(const record::PrivateMessage& p) const {
+    // Split like room traffic; to its recipient and, as its copy, to its sender.
+    const std::string source = member_source(p.from);
+    const std::string to = irc_alias(p.to);
+    const std::size_t overhead =
+        source.size() + to.size() + std::string_view(": PRIVMSG  :\r\n").size();
+    const std::size_t budget = overhead < max_line_bytes ? max_line_bytes - overhead : 1;
+    std::string_view text = p.text;
+    do {
+      const std::size_t part = fitting(text, budget);
+      line(source, "PRIVMSG", {to, text.substr(0, part)});
+      text.remove_prefix(part);
+    } while (!text.empty());
+  }
   void operator()(const record::LinkChanged& l) const {
     line(server, "NOTICE", {channel_of_room(room), link_notice(l)});
   }

@@ -23,6 +23,8 @@ class IrcFormat final : public actors::WireFormat {
 
   void render(const actors::Record& record, std::string_view room,
               std::string& out) const override;
+  // The IRC session asks for the topic after the JOIN it echoes (332 follows the JOIN).
+  bool tells_topic_on_join() const override { return false; }
 
   const std::string& server_name() const noexcept { return server_; }
 

@@ -50,28 +50,40 @@ constexpr std::size_t reply_lane_capacity = 64 * 1024;
 constexpr std::string_view slow_down =
     "NOTICE * :*** You are sending too fast: your lines are being delayed\r\n";
 
-// Whether `line` is a PRIVMSG or NOTICE from `own_source` (after the tags, if any).
-bool is_own_message(std::string_view line, std::string_view own_source) {
+// An IRC line's source and command, after its tags: ":alice!alice@chatd PRIVMSG ..." gives
+// "alice!alice@chatd" and "PRIVMSG"; nothing for a line without a source.
+struct SourceAndCommand {
+  std::string_view source;
+  std::string_view command;
+  std::string_view rest;  // the parameters
+};
+std::optional<SourceAndCommand> source_and_command(std::string_view line) {
   if (!line.empty() && line.front() == '@') {
     const std::size_t space = line.find(' ');
-    if (space == std::string_view::npos) return false;
+    if (space == std::string_view::npos) return std::nullopt;
     line.remove_prefix(space + 1);
   }
-  if (!line.starts_with(':')) return false;
+  if (!line.starts_with(':')) return std::nullopt;
   line.remove_prefix(1);
-  if (!line.starts_with(own_source)) return false;
-  line.remove_prefix(own_source.size());
-  return line.starts_with(" PRIVMSG ") || line.starts_with(" NOTICE ");
+  const std::size_t space = line.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  const std::string_view source = line.substr(0, space);
+  line.remove_prefix(space + 1);
+  const std::size_t end = line.find(' ');
+  const std::string_view rest = end == std::string_view::npos ? "" : line.substr(end + 1);
+  return SourceAndCommand{source, line.substr(0, end), rest};
 }
 
-// The writer's filter for a client without echo-message: its own messages come back from the
-// rooms (their order is the room's), and are left out of what is written to it.
-struct LeaveOutOwnMessages {
-  const bool* echo;                // the session's: whether the client asked for its echo
-  const std::string* own_source;  // the session's: "nick!nick@chatd"
+// The writer's filter for an IRC client. Each room relays what its members do, so a member who
+// is in several of the client's channels would reach it several times: the client's own JOIN
+// and NICK (the session echoes those itself, once, in their place), another member's NICK or
+// QUIT once per shared channel (only the first is kept), and — without echo-message — the
+// client's own messages, which come back from the rooms in the rooms' order.
+class IrcFilter {
+ public:
+  IrcFilter(const bool& echo, const std::string& own_source) : echo_(echo), own_(own_source) {}
 
-  void operator()(std::vector<asio::const_buffer>& buffers) const {
-    if (*echo) return;
+  void operator()(std::vector<asio::const_buffer>& buffers) {
     std::vector<asio::const_buffer> kept;
     bool dropped = false;
     for (const asio::const_buffer& buffer : buffers) {
@@ -81,7 +93,7 @@ struct LeaveOutOwnMessages {
       while (line < bytes.size()) {
         const std::size_t end = bytes.find('\n', line);
         const std::size_t next = end == std::string_view::npos ? bytes.size() : end + 1;
-        if (is_own_message(bytes.substr(line, next - line), *own_source)) {
+        if (!keeps(bytes.substr(line, next - line))) {
           if (line > start) kept.emplace_back(bytes.data() + start, line - start);
           start = next;
           dropped = true;
@@ -92,6 +104,37 @@ struct LeaveOutOwnMessages {
     }
     if (dropped) buffers.swap(kept);
   }
+
+ private:
+  bool keeps(std::string_view line) {
+    const std::optional<SourceAndCommand> parsed = source_and_command(line);
+    if (!parsed) return true;
+    const auto [source, command, rest] = *parsed;
+    if (source == own_) {
+      // The rooms' copies put the channel or nick as a middle parameter; the session's own
+      // echo, the one to keep, as the trailing one (`JOIN :#lobby`): the same to any client.
+      if (command == "JOIN" || command == "NICK") return rest.starts_with(':');
+      if (command == "PRIVMSG" || command == "NOTICE") return echo_;
+      return true;
+    }
+    if (command == "JOIN") {
+      std::erase(gone_, source);
+      return true;
+    }
+    if (command != "NICK" && command != "QUIT") return true;
+    // That name has just gone (renamed or quit) in another channel: this is a repeat.
+    if (std::find(gone_.begin(), gone_.end(), source) != gone_.end()) return false;
+    if (gone_.size() == remembered) gone_.erase(gone_.begin());
+    gone_.emplace_back(source);
+    return true;
+  }
+
+  // Enough for the renames and quits that can be in flight at once in a client's channels.
+  static constexpr std::size_t remembered = 32;
+
+  const bool& echo_;          // the session's: whether the client asked for its echo
+  const std::string& own_;    // the session's: "nick!nick@chatd"
+  std::vector<std::string> gone_;  // sources whose NICK or QUIT has been passed on
 };
 
 // "#a,#b" -> {"#a", "#b"}: the lists JOIN, PART, PRIVMSG and NAMES take.
@@ -158,6 +201,11 @@ class IrcSession {
   // writes yet), after it through the reply lane.
   asio::awaitable<void> send(std::string bytes);
   asio::awaitable<void> numeric(Numeric number, std::vector<std::string> params);
+  // The session's echo of the client's own JOIN, NICK or PART: one parameter, written as the
+  // trailing one (the writer's IrcFilter tells it from the rooms' copies so), with the time
+  // tag if the client asked for it.
+  std::string own_line(std::string_view command, std::string_view channel_or_nick,
+                       std::string_view reason = {}, std::string_view source = {}) const;
 
   asio::awaitable<void> registering(IrcMessage message);
   asio::awaitable<void> try_to_register();
@@ -206,7 +254,7 @@ class IrcSession {
   // The participant exists from the first attempt to register; the lane once registered.
   std::unique_ptr<Participant> me_;
   std::unique_ptr<UrgentLane> lane_;
-  // For the writer's filter (LeaveOutOwnMessages): on this strand only.
+  // For the writer's filter (IrcFilter): on this strand only.
   bool echo_ = false;
   std::string own_source_;
 
@@ -310,6 +358,22 @@ asio::awaitable<void> IrcSession::send(std::string bytes) {
   else counters_.bytes_out.add(bytes.size());
 }
 
+std::string IrcSession::own_line(std::string_view command, std::string_view channel_or_nick,
+                                 std::string_view reason, std::string_view source) const {
+  std::string line;
+  if (caps_.enabled(Cap::server_time))
+    line = server_time_tag(std::chrono::system_clock::now()) + " ";
+  const std::string_view from = source.empty() ? std::string_view(own_source_) : source;
+  if (reason.empty()) {
+    // Names and channels hold no spaces: this stays one line, within 512 bytes.
+    line.append(":").append(from).append(" ").append(command).append(" :");
+    line.append(channel_or_nick).append("\r\n");
+  } else {
+    line += irc_line(from, command, {channel_or_nick, reason});
+  }
+  return line;
+}
+
 asio::awaitable<void> IrcSession::numeric(Numeric number, std::vector<std::string> params) {
   const std::vector<std::string_view> views(params.begin(), params.end());
   std::string line;
@@ -380,6 +444,7 @@ asio::awaitable<void> IrcSession::try_to_register() {
   own_source_ = member_source(nick_);
   // From here on the writer owns the stream: every reply goes through the lane.
   lane_ = std::make_unique<UrgentLane>(me_->outbox().bell(), reply_lane_capacity);
+  keepalive_timer_->cancel();  // from registering to keeping alive
   std::shared_ptr<IrcSession> self = weak_self_.lock();
   // A room evicting this client hands the news to our strand, where a write blocked on a client
   // that stopped reading is cancelled.
@@ -392,7 +457,7 @@ asio::awaitable<void> IrcSession::try_to_register() {
   });
   asio::co_spawn(stream_.get_executor(),
                  write_outbox(stream_, me_->outbox(), limits().max_write, counters_.bytes_out,
-                              lane_.get(), LeaveOutOwnMessages{&echo_, &own_source_}),
+                              lane_.get(), IrcFilter(echo_, own_source_)),
                  [self](std::exception_ptr error, WriterEnd ended) {
                    self->writer_ended(error, std::move(ended));
                  });
@@ -495,11 +560,9 @@ asio::awaitable<void> IrcSession::on_nick(IrcMessage message) {
   }
   const std::string old_source = std::exchange(own_source_, member_source(wanted));
   nick_ = wanted;
-  // In rooms, their Renamed records tell the client; in none, nobody else would.
-  if (me_->room() == nullptr) {
-    std::string line = irc_line(old_source, "NICK", {wanted});
-    co_await send(std::move(line));
-  }
+  // Once, whatever the number of rooms (the filter leaves out theirs).
+  std::string line = own_line("NICK", wanted, {}, old_source);
+  co_await send(std::move(line));
 }
 
 asio::awaitable<void> IrcSession::on_join(IrcMessage message) {
@@ -525,10 +588,15 @@ asio::awaitable<void> IrcSession::on_join(IrcMessage message) {
     }
     const JoinResult joined = co_await me_->join_room(*room);
     switch (joined) {
-      case JoinResult::joined:
-        // The room echoes the JOIN; the names follow it there, in their place.
+      case JoinResult::joined: {
+        // JOIN, topic, names, in that order, in their place after the room's history (the
+        // filter leaves out the room's own JOIN: in a cluster it comes after a round trip).
+        std::string echo = own_line("JOIN", channel_of_room(*room));
+        co_await me_->tell_in(*room, std::move(echo));
+        co_await me_->show_topic(*room);
         co_await me_->ask_who_in(*room, actors::MemberListing::names);
         break;
+      }
       case JoinResult::already_there:
         break;
       case JoinResult::invalid: {
@@ -553,8 +621,7 @@ asio::awaitable<void> IrcSession::on_part(IrcMessage message) {
   for (const std::string& channel : split_list(message.params[0])) {
     const std::optional<std::string> room = room_of_channel(channel);
     // The client's own PART goes through the room before it leaves, after that room's traffic.
-    std::string echo = reason.empty() ? irc_line(own_source_, "PART", {channel})
-                                      : irc_line(own_source_, "PART", {channel, reason});
+    std::string echo = own_line("PART", channel, reason);
     InRoom told = InRoom::not_there;
     if (room) told = co_await me_->tell_in(*room, std::move(echo));
     if (told == InRoom::not_there) {
@@ -583,10 +650,16 @@ asio::awaitable<void> IrcSession::on_message(IrcMessage message, bool notice) {
   for (const std::string& to : split_list(message.params[0])) {
     const std::optional<std::string> room = room_of_channel(to);
     if (!room) {
-      // Private messages to a nick: not yet (issue 11's /msg); the nick is unknown here.
-      if (notice) continue;
-      std::vector<std::string> params{to};
-      co_await numeric(Numeric::err_nosuchnick, std::move(params));
+      // To a nick, on whatever door or node it is. CTCP ACTION is /me; other CTCP has no use.
+      const std::optional<std::string_view> action = ctcp_action(text);
+      if (is_ctcp(text) && !action) continue;
+      const std::string words = action ? "* " + nick_ + " " + std::string(*action) : text;
+      const PrivateResult sent = co_await me_->send_private(to, actors::SafeText(words));
+      if (sent == PrivateResult::shutting_down) finish(EndReason::shutdown);
+      if (sent == PrivateResult::unknown_nick && !notice) {
+        std::vector<std::string> params{to};
+        co_await numeric(Numeric::err_nosuchnick, std::move(params));
+      }
       continue;
     }
     InRoom sent = InRoom::not_there;
@@ -662,15 +735,33 @@ asio::awaitable<void> IrcSession::on_topic(IrcMessage message) {
     co_await numeric(Numeric::err_needmoreparams, std::move(params));
     co_return;
   }
-  const std::string& channel = message.params[0];
+  const std::string channel = message.params[0];
   const std::optional<std::string> room = room_of_channel(channel);
-  if (!room || me_->find_room(*room) == nullptr) {
-    std::vector<std::string> params{channel};
-    co_await numeric(Numeric::err_notonchannel, std::move(params));
-    co_return;
+  TopicResult result = TopicResult::not_in_room;
+  if (room && message.params.size() < 2)
+    result = co_await me_->show_topic(*room);
+  else if (room)
+    result = co_await me_->set_topic(*room, actors::SafeText(message.params[1]));
+  switch (result) {
+    case TopicResult::set:
+    case TopicResult::shown:
+      break;  // the room answers: TOPIC for everyone, or 331/332 for the asker
+    case TopicResult::too_long: {
+      std::string notice = irc_line(server_, "NOTICE", {nick_, "Topic too long (at most " +
+                                                                  std::to_string(max_topic) +
+                                                                  " bytes)"});
+      co_await send(std::move(notice));
+      break;
+    }
+    case TopicResult::not_in_room: {
+      std::vector<std::string> params{channel};
+      co_await numeric(Numeric::err_notonchannel, std::move(params));
+      break;
+    }
+    case TopicResult::shutting_down:
+      finish(EndReason::shutdown);
+      break;
   }
-  std::vector<std::string> params{channel};
-  co_await numeric(Numeric::rpl_notopic, std::move(params));
 }
 
 asio::awaitable<void> IrcSession::on_list() {
@@ -771,30 +862,33 @@ void IrcSession::writer_ended(std::exception_ptr error, WriterEnd ended) {
 
 asio::awaitable<void> IrcSession::keep_alive(std::shared_ptr<IrcSession> self) {
   const auto idle = self->limits().idle_timeout;
-  const auto drop_after = idle.count() > 0 ? Clock::duration(idle) : Clock::duration(default_drop_after);
-  const auto ping_after = idle.count() > 0 ? drop_after / 2 : Clock::duration(default_ping_after);
+  const Clock::duration drop_after = idle.count() > 0 ? Clock::duration(idle) : default_drop_after;
+  const Clock::duration ping_after = idle.count() > 0 ? drop_after / 2 : default_ping_after;
   const auto registered_by = Clock::now() + registration_deadline;
-  Clock::time_point pinged_for{};  // the silence a PING was sent for
+  asio::steady_timer& timer = *self->keepalive_timer_;
+  // The silence (since last_heard_) a PING was sent for; a new line from the client ends it.
+  std::optional<Clock::time_point> pinged_for;
   while (!self->end_.ended()) {
-    const auto heard = self->last_heard_;
-    const auto next = !self->registered() ? registered_by
-                      : pinged_for == heard ? heard + drop_after
-                                            : heard + ping_after;
-    self->keepalive_timer_->expires_at(next);
-    co_await self->keepalive_timer_->async_wait(use_tuple);
-    if (self->end_.ended()) break;
-    const auto now = Clock::now();
     if (!self->registered()) {
-      if (now >= registered_by) self->finish(EndReason::timed_out);
+      // Registering cancels the wait (try_to_register), and the keepalive starts from there.
+      timer.expires_at(registered_by);
+      co_await timer.async_wait(use_tuple);
+      if (!self->end_.ended() && !self->registered() && Clock::now() >= registered_by)
+        self->finish(EndReason::timed_out);
       continue;
     }
-    if (self->last_heard_ != heard) continue;  // heard from meanwhile
-    if (pinged_for == heard && now >= heard + drop_after) {
+    const auto heard = self->last_heard_;
+    const bool pinged = pinged_for == heard;
+    timer.expires_at(heard + (pinged ? drop_after : ping_after));
+    co_await timer.async_wait(use_tuple);
+    if (self->end_.ended() || self->last_heard_ != heard) continue;  // heard from meanwhile
+    if (Clock::now() < timer.expiry()) continue;  // woken early
+    if (pinged) {
       self->counters_.timed_out.add();
       self->finish(EndReason::timed_out);
-    } else if (pinged_for != heard && now >= heard + ping_after) {
+    } else {
       pinged_for = heard;
-      std::string ping = irc_line("", "PING", {self->server_});
+      std::string ping = irc_line({}, "PING", {self->server_});
       co_await self->send(std::move(ping));
     }
   }

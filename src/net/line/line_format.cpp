@@ -52,6 +52,23 @@ struct Renderer {
   void operator()(const record::Renamed& r) const {
     append(out, {"* ", r.from, " is now known as ", r.to, "\n"});
   }
+  void operator()(const record::TopicChanged& t) const {
+    if (t.topic.empty())
+      append(out, {"* ", t.by, " cleared the topic\n"});
+    else
+      append(out, {"* ", t.by, " set the topic: ", t.topic, "\n"});
+  }
+  void operator()(const record::Topic& t) const {
+    if (t.topic.empty())
+      append(out, {"* ", room, " has no topic\n"});
+    else
+      append(out, {"* topic of ", room, ": ", t.topic, " (set by ", t.set_by, ")\n"});
+  }
+  // "from -> to:text", like a room message "from:text"; names hold no space, so it cannot be
+  // taken for one.
+  void operator()(const record::PrivateMessage& p) const {
+    append(out, {p.from, " -> ", p.to, ":", p.text, "\n"});
+  }
   void operator()(const record::LinkChanged& l) const {
     append(out, {"* ", link_notice(l), "\n"});
   }

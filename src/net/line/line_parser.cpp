@@ -38,6 +38,18 @@ ParsedLine parse_line(std::string_view line) {
     if (argument.empty()) return MalformedCommand{"usage: /me TEXT"};
     return Command{command::Me{actors::SafeText(argument)}};
   }
+  if (name == "msg") {
+    const std::size_t gap = argument.find_first_of(" \t");
+    const std::string_view text = gap == std::string_view::npos ? "" : trim(argument.substr(gap));
+    if (text.empty()) return MalformedCommand{"usage: /msg NICK TEXT"};
+    return Command{command::Msg{std::string(argument.substr(0, gap)), actors::SafeText(text)}};
+  }
+  if (name == "topic") {
+    // "-" clears: a topic of a lone dash is not worth a syntax of its own.
+    if (argument.empty()) return Command{command::Topic{std::nullopt}};
+    const std::string_view topic = argument == "-" ? std::string_view() : argument;
+    return Command{command::Topic{actors::SafeText(topic)}};
+  }
   if (name == "who") return Command{command::Who{}};
   if (name == "rooms") return Command{command::Rooms{}};
   if (name == "help") return Command{command::Help{}};
@@ -52,6 +64,8 @@ std::string_view help_text() {
          "* /me TEXT      say TEXT as an action: * NAME TEXT\n"
          "* /join ROOM    move to ROOM (everybody starts in lobby)\n"
          "* /rooms        list rooms and how many are in each\n"
+         "* /msg NICK TEXT send TEXT to NICK alone, wherever they are\n"
+         "* /topic [TEXT] show the room's topic, or set it (/topic - clears it)\n"
          "* /quit [why]   leave, telling the room why\n"
          "* /help         this list; //text sends a message that starts with /\n";
 }

@@ -64,6 +64,33 @@ std::string room_list(const std::vector<actors::RoomSummary>& rooms) {
   return text + "\n";
 }
 
+std::string private_reply(PrivateResult result, std::string_view nickname) {
+  switch (result) {
+    case PrivateResult::delivered:
+    case PrivateResult::shutting_down:
+      return {};
+    case PrivateResult::unknown_nick:
+      return "! no such nickname: " + echo(nickname) + "\n";
+    case PrivateResult::no_nickname:
+      return "! choose a nickname first (/nick NAME): private messages need one to answer\n";
+  }
+  return {};
+}
+
+std::string topic_reply(TopicResult result) {
+  switch (result) {
+    case TopicResult::set:
+    case TopicResult::shown:
+    case TopicResult::shutting_down:
+      return {};
+    case TopicResult::too_long:
+      return "! topic too long (max " + std::to_string(max_topic) + " bytes)\n";
+    case TopicResult::not_in_room:
+      return "! you are not in that room\n";
+  }
+  return {};
+}
+
 std::string LineReplies::help() {
   return std::string(help_text());
 }

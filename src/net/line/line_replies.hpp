@@ -20,6 +20,8 @@ std::string malformed_command(std::string_view usage);
 std::string rename_reply(RenameResult result, std::string_view nickname);
 std::string move_reply(MoveResult result, std::string_view room_name, std::string_view current);
 std::string room_list(const std::vector<actors::RoomSummary>& rooms);
+std::string private_reply(PrivateResult result, std::string_view nickname);
+std::string topic_reply(TopicResult result);
 inline constexpr std::string_view slow_down = "! slow down: your lines are being delayed\n";
 // Written after everything else, just before the connection closes; empty for most reasons.
 std::string_view last_words(EndReason reason);
@@ -33,6 +35,10 @@ struct LineReplies {
     return move_reply(result, asked, current);
   }
   static std::string rooms(const std::vector<actors::RoomSummary>& list) { return room_list(list); }
+  static std::string messaged(PrivateResult result, std::string_view nickname) {
+    return private_reply(result, nickname);
+  }
+  static std::string topic(TopicResult result) { return topic_reply(result); }
   static std::string help();
   static std::string unknown_command(std::string_view name) { return line::unknown_command(name); }
   static std::string malformed_command(std::string_view usage) {

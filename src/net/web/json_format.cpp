@@ -80,6 +80,16 @@ struct Renderer {
   void operator()(const record::Renamed& r) const {
     Object("renamed", room).text("from", r.from).text("to", r.to).frame_into(out);
   }
+  void operator()(const record::TopicChanged& t) const {
+    Object("topic_changed", room).text("by", t.by).text("text", t.topic).frame_into(out);
+  }
+  void operator()(const record::Topic& t) const {
+    Object("topic", room).text("text", t.topic).text("by", t.set_by).frame_into(out);
+  }
+  // Not room traffic: no "room" field.
+  void operator()(const record::PrivateMessage& p) const {
+    Object("private", {}).text("from", p.from).text("to", p.to).text("text", p.text).frame_into(out);
+  }
   void operator()(const record::LinkChanged& l) const {
     Object("notice", room).text("text", link_notice(l)).frame_into(out);
   }

@@ -71,6 +71,14 @@ std::string WebReplies::moved(MoveResult result, std::string_view asked,
   return error_from_line(line::move_reply(result, asked, current));
 }
 
+std::string WebReplies::messaged(PrivateResult result, std::string_view nickname) {
+  return error_from_line(line::private_reply(result, nickname));
+}
+
+std::string WebReplies::topic(TopicResult result) {
+  return error_from_line(line::topic_reply(result));
+}
+
 std::string WebReplies::unknown_command(std::string_view name) {
   return error_from_line(line::unknown_command(name));
 }

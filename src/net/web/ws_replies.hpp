@@ -27,6 +27,8 @@ struct WebReplies {
   static std::string renamed(RenameResult result, std::string_view nickname);
   static std::string moved(MoveResult result, std::string_view asked, std::string_view current);
   static std::string rooms(const std::vector<actors::RoomSummary>& list) { return room_list(list); }
+  static std::string messaged(PrivateResult result, std::string_view nickname);
+  static std::string topic(TopicResult result);
   static std::string help() { return web::help(); }
   static std::string unknown_command(std::string_view name);
   static std::string malformed_command(std::string_view usage);

@@ -64,6 +64,25 @@ TEST(LineParser, CommandsMissingTheirArgumentAreMalformed) {
   EXPECT_EQ(parsed_as<MalformedCommand>("/me").usage, "usage: /me TEXT");
 }
 
+TEST(LineParser, MsgTakesANickAndTheRestOfTheLineAsText) {
+  const auto msg = parsed_as<command::Msg>("/msg  bob   hi there \x07 ");
+  EXPECT_EQ(msg.nick, "bob");
+  EXPECT_EQ(msg.text.view(), "hi there \xEF\xBF\xBD");
+  EXPECT_EQ(parsed_as<MalformedCommand>("/msg").usage, "usage: /msg NICK TEXT");
+  EXPECT_EQ(parsed_as<MalformedCommand>("/msg bob  ").usage, "usage: /msg NICK TEXT");
+}
+
+TEST(LineParser, TopicWithoutTextShowsItWithTextSetsItAndADashClearsIt) {
+  EXPECT_FALSE(parsed_as<command::Topic>("/topic").text.has_value());
+  EXPECT_FALSE(parsed_as<command::Topic>("/topic   ").text.has_value());
+  const auto set = parsed_as<command::Topic>("/topic  Rust and \x1b coffee ");
+  ASSERT_TRUE(set.text.has_value());
+  EXPECT_EQ(set.text->view(), "Rust and \xEF\xBF\xBD coffee");
+  const auto cleared = parsed_as<command::Topic>("/topic -");
+  ASSERT_TRUE(cleared.text.has_value());
+  EXPECT_TRUE(cleared.text->empty());
+}
+
 TEST(LineParser, NicknameRules) {
   const std::string longest(32, 'n');
   for (std::string_view good :
@@ -79,9 +98,10 @@ TEST(LineParser, NicknameRules) {
 
 TEST(LineParser, HelpListsEveryCommandOneLineEach) {
   const std::string_view help = help_text();
-  for (const char* name : {"/nick", "/who", "/me", "/join", "/rooms", "/quit", "/help"})
+  for (const char* name :
+       {"/nick", "/who", "/me", "/join", "/rooms", "/msg", "/topic", "/quit", "/help"})
     EXPECT_NE(help.find(name), std::string_view::npos) << name;
-  EXPECT_EQ(std::count(help.begin(), help.end(), '\n'), 7);
+  EXPECT_EQ(std::count(help.begin(), help.end(), '\n'), 9);
 }
 
 }  // namespace

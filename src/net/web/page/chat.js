@@ -197,6 +197,15 @@ const handlers = {
     }
     showRooms(f.rooms);
   },
+  private(f) {
+    addNotice(`${f.from} → ${f.to}: ${f.text}`, 'private');
+  },
+  topic(f) {
+    addNotice(f.text ? `topic of ${f.room}: ${f.text} (set by ${f.by})` : `${f.room} has no topic`);
+  },
+  topic_changed(f) {
+    addNotice(f.text ? `${f.by} set the topic: ${f.text}` : `${f.by} cleared the topic`);
+  },
   room() {},   // receive() has moved the page already
   help(f) {
     // The line door's list, each line starting "* ": shown without the line protocol's marks.
@@ -368,6 +377,12 @@ function frameFor(text) {
     case 'me': return arg ? { type: 'me', text: arg } : text;
     case 'join': return arg ? { type: 'join', room: arg } : text;
     case 'quit': return arg ? { type: 'quit', reason: arg } : { type: 'quit' };
+    case 'msg': {
+      const space = arg.search(/[ \t]/);
+      const words = space < 0 ? '' : arg.slice(space + 1).trimStart();
+      return words ? { type: 'msg', to: arg.slice(0, space), text: words } : text;
+    }
+    case 'topic': return arg ? { type: 'topic', text: arg } : { type: 'topic' };
     case 'who': case 'rooms': case 'help': return { type: command };
     default: return text;
   }
