@@ -16,6 +16,7 @@
 #include "base/log.hpp"
 #include "net/end_reason.hpp"
 #include "net/irc/irc_caps.hpp"
+#include "net/irc/irc_filter.hpp"
 #include "net/irc/irc_format.hpp"
 #include "net/irc/irc_framer.hpp"
 #include "net/irc/irc_message.hpp"
@@ -49,93 +50,6 @@ constexpr std::size_t reply_lane_capacity = 64 * 1024;
 
 constexpr std::string_view slow_down =
     "NOTICE * :*** You are sending too fast: your lines are being delayed\r\n";
-
-// An IRC line's source and command, after its tags: ":alice!alice@chatd PRIVMSG ..." gives
-// "alice!alice@chatd" and "PRIVMSG"; nothing for a line without a source.
-struct SourceAndCommand {
-  std::string_view source;
-  std::string_view command;
-  std::string_view rest;  // the parameters
-};
-std::optional<SourceAndCommand> source_and_command(std::string_view line) {
-  if (!line.empty() && line.front() == '@') {
-    const std::size_t space = line.find(' ');
-    if (space == std::string_view::npos) return std::nullopt;
-    line.remove_prefix(space + 1);
-  }
-  if (!line.starts_with(':')) return std::nullopt;
-  line.remove_prefix(1);
-  const std::size_t space = line.find(' ');
-  if (space == std::string_view::npos) return std::nullopt;
-  const std::string_view source = line.substr(0, space);
-  line.remove_prefix(space + 1);
-  const std::size_t end = line.find(' ');
-  const std::string_view rest = end == std::string_view::npos ? "" : line.substr(end + 1);
-  return SourceAndCommand{source, line.substr(0, end), rest};
-}
-
-// The writer's filter for an IRC client. Each room relays what its members do, so a member who
-// is in several of the client's channels would reach it several times: the client's own JOIN
-// and NICK (the session echoes those itself, once, in their place), another member's NICK or
-// QUIT once per shared channel (only the first is kept), and — without echo-message — the
-// client's own messages, which come back from the rooms in the rooms' order.
-class IrcFilter {
- public:
-  IrcFilter(const bool& echo, const std::string& own_source) : echo_(echo), own_(own_source) {}
-
-  void operator()(std::vector<asio::const_buffer>& buffers) {
-    std::vector<asio::const_buffer> kept;
-    bool dropped = false;
-    for (const asio::const_buffer& buffer : buffers) {
-      const std::string_view bytes(static_cast<const char*>(buffer.data()), buffer.size());
-      std::size_t start = 0;  // of the bytes not yet kept
-      std::size_t line = 0;
-      while (line < bytes.size()) {
-        const std::size_t end = bytes.find('\n', line);
-        const std::size_t next = end == std::string_view::npos ? bytes.size() : end + 1;
-        if (!keeps(bytes.substr(line, next - line))) {
-          if (line > start) kept.emplace_back(bytes.data() + start, line - start);
-          start = next;
-          dropped = true;
-        }
-        line = next;
-      }
-      if (start < bytes.size()) kept.emplace_back(bytes.data() + start, bytes.size() - start);
-    }
-    if (dropped) buffers.swap(kept);
-  }
-
- private:
-  bool keeps(std::string_view line) {
-    const std::optional<SourceAndCommand> parsed = source_and_command(line);
-    if (!parsed) return true;
-    const auto [source, command, rest] = *parsed;
-    if (source == own_) {
-      // The rooms' copies put the channel or nick as a middle parameter; the session's own
-      // echo, the one to keep, as the trailing one (`JOIN :#lobby`): the same to any client.
-      if (command == "JOIN" || command == "NICK") return rest.starts_with(':');
-      if (command == "PRIVMSG" || command == "NOTICE") return echo_;
-      return true;
-    }
-    if (command == "JOIN") {
-      std::erase(gone_, source);
-      return true;
-    }
-    if (command != "NICK" && command != "QUIT") return true;
-    // That name has just gone (renamed or quit) in another channel: this is a repeat.
-    if (std::find(gone_.begin(), gone_.end(), source) != gone_.end()) return false;
-    if (gone_.size() == remembered) gone_.erase(gone_.begin());
-    gone_.emplace_back(source);
-    return true;
-  }
-
-  // Enough for the renames and quits that can be in flight at once in a client's channels.
-  static constexpr std::size_t remembered = 32;
-
-  const bool& echo_;          // the session's: whether the client asked for its echo
-  const std::string& own_;    // the session's: "nick!nick@chatd"
-  std::vector<std::string> gone_;  // sources whose NICK or QUIT has been passed on
-};
 
 // "#a,#b" -> {"#a", "#b"}: the lists JOIN, PART, PRIVMSG and NAMES take.
 std::vector<std::string> split_list(std::string_view list, char separator = ',') {
@@ -654,7 +568,8 @@ asio::awaitable<void> IrcSession::on_message(IrcMessage message, bool notice) {
       const std::optional<std::string_view> action = ctcp_action(text);
       if (is_ctcp(text) && !action) continue;
       const std::string words = action ? "* " + nick_ + " " + std::string(*action) : text;
-      const PrivateResult sent = co_await me_->send_private(to, actors::SafeText(words));
+      actors::SafeText safe(words);
+      const PrivateResult sent = co_await me_->send_private(to, std::move(safe));
       if (sent == PrivateResult::shutting_down) finish(EndReason::shutdown);
       if (sent == PrivateResult::unknown_nick && !notice) {
         std::vector<std::string> params{to};
@@ -664,7 +579,8 @@ asio::awaitable<void> IrcSession::on_message(IrcMessage message, bool notice) {
     }
     InRoom sent = InRoom::not_there;
     if (const std::optional<std::string_view> action = ctcp_action(text)) {
-      sent = co_await me_->act_in(*room, actors::SafeText(*action));
+      actors::SafeText safe(*action);
+      sent = co_await me_->act_in(*room, std::move(safe));
     } else if (is_ctcp(text)) {
       continue;  // other CTCP requests to a channel are nobody's to answer
     } else {
@@ -738,10 +654,12 @@ asio::awaitable<void> IrcSession::on_topic(IrcMessage message) {
   const std::string channel = message.params[0];
   const std::optional<std::string> room = room_of_channel(channel);
   TopicResult result = TopicResult::not_in_room;
-  if (room && message.params.size() < 2)
+  if (room && message.params.size() < 2) {
     result = co_await me_->show_topic(*room);
-  else if (room)
-    result = co_await me_->set_topic(*room, actors::SafeText(message.params[1]));
+  } else if (room) {
+    actors::SafeText topic(message.params[1]);
+    result = co_await me_->set_topic(*room, std::move(topic));
+  }
   switch (result) {
     case TopicResult::set:
     case TopicResult::shown:
@@ -822,7 +740,8 @@ asio::awaitable<void> IrcSession::on_userhost(IrcMessage message) {
 asio::awaitable<void> IrcSession::on_away(IrcMessage message) {
   const bool away = !message.params.empty() && !message.params[0].empty();
   std::vector<std::string> params;
-  co_await numeric(away ? Numeric::rpl_nowaway : Numeric::rpl_unaway, std::move(params));
+  const Numeric answer = away ? Numeric::rpl_nowaway : Numeric::rpl_unaway;
+  co_await numeric(answer, std::move(params));
 }
 
 std::string IrcSession::closing_link() const {
