@@ -169,14 +169,18 @@ test('JOIN #a,#b joins both channels, NAMES lists the members, and the channels\
   const userlists = [];
   alice.client.on('userlist', (e) => userlists.push(e));
   alice.send('JOIN #a,#b');
-  await alice.waitForLine(ircLine(src('alice'), 'JOIN', '#a'));
-  await alice.waitForLine(ircLine(S, '353', 'alice', '=', '#a', 'alice'));
-  await alice.waitForLine(`:${S} 366 alice #a :End of /NAMES list`);
-  await alice.waitForLine(ircLine(src('alice'), 'JOIN', '#b'));
-  await alice.waitForLine(ircLine(S, '353', 'alice', '=', '#b', 'alice'));
-  await alice.waitForLine(`:${S} 366 alice #b :End of /NAMES list`);
-  assert.deepEqual(joins, ['#a', '#b']);
-  assert.deepEqual(userlists.map((e) => [e.channel, e.users.map((u) => u.nick)]),
+  // Each channel's lines come in their order; the two channels' lines may interleave (each
+  // room is a stream of its own), as on any IRC server.
+  await alice.waitFor('userlist', () => userlists.length === 2);
+  for (const channel of ['#a', '#b']) {
+    const at = (pattern) => alice.lines.findIndex((l) => pattern.test(l));
+    const joined = at(ircLine(src('alice'), 'JOIN', channel));
+    const named = at(ircLine(S, '353', 'alice', '=', channel, 'alice'));
+    const ended = at(new RegExp(`^:${escape(S)} 366 alice ${channel} `));
+    assert.ok(joined >= 0 && joined < named && named < ended, alice.lines.join('\n'));
+  }
+  assert.deepEqual(joins.sort(), ['#a', '#b']);
+  assert.deepEqual(userlists.map((e) => [e.channel, e.users.map((u) => u.nick)]).sort(),
     [['#a', ['alice']], ['#b', ['alice']]]);
 
   const bob = await irc('bob');
@@ -576,3 +580,51 @@ test('errors: unknown command 421, PRIVMSG to a channel not joined 404, PART of 
   alice.send('PING :still-on');
   await alice.waitForLine(ircLine(S, 'PONG', S, 'still-on'));
 });
+
+test('private messages go between IRC and line members by nick, to them alone, and an IRC ' +
+  'client in no channel can send one but not receive one', async (t) => {
+  const { irc, line } = await chatd(t);
+  const bob = await line('bob');
+  const carol = await line('carol');
+  const alice = await irc('alice');
+  await join(alice, '#lobby');
+  alice.send('PRIVMSG bob :psst bob');
+  await bob.waitFor('alice -> bob:psst bob');
+  bob.send('/msg alice hello alice');
+  await alice.waitForLine(ircLine(src('bob'), 'PRIVMSG', 'alice', 'hello alice'));
+  await bob.waitFor('bob -> alice:hello alice');
+  bob.send('sync');
+  await carol.waitFor('bob:sync');
+  assert.ok(!carol.texts.some((l) => l.includes('psst') || l.includes('hello alice')),
+    carol.texts.join('\n'));
+  // Without echo-message the sender does not see its own copy.
+  assert.equal(count(alice.lines, /PRIVMSG bob :/), 0);
+
+  const dave = await irc('dave');
+  dave.send('PRIVMSG bob :from nowhere');
+  await bob.waitFor('dave -> bob:from nowhere');
+  bob.send('/msg dave are you there');
+  await bob.waitFor('! no such nickname: dave');
+});
+
+test('TOPIC sets the room\'s topic for every door, and a newcomer gets 332 after its JOIN',
+  async (t) => {
+    const { irc, line } = await chatd(t);
+    const bob = await line('bob');
+    const alice = await irc('alice');
+    await join(alice, '#lobby');
+    alice.send('TOPIC #lobby');
+    await alice.waitForLine(`:${S} 331 alice #lobby :No topic is set`);
+    alice.send('TOPIC #lobby :release on friday');
+    await alice.waitForLine(ircLine(src('alice'), 'TOPIC', '#lobby', 'release on friday'));
+    await bob.waitFor('* alice set the topic: release on friday');
+    const dave = await irc('dave');
+    dave.send('JOIN #lobby');
+    await dave.waitForLine(`:${S} 332 dave #lobby :release on friday`);
+    const lines = dave.lines.filter((l) => / JOIN :?#lobby$| 332 | 353 /.test(l));
+    assert.match(lines[0], / JOIN :?#lobby$/, lines.join('\n'));
+    assert.match(lines[1], / 332 /, lines.join('\n'));
+    assert.match(lines[2], / 353 /, lines.join('\n'));
+    bob.send('/topic');
+    await bob.waitFor('* topic of lobby: release on friday (set by alice)');
+  });
