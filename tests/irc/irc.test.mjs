@@ -628,3 +628,24 @@ test('TOPIC sets the room\'s topic for every door, and a newcomer gets 332 after
     bob.send('/topic');
     await bob.waitFor('* topic of lobby: release on friday (set by alice)');
   });
+
+test('SIGTERM closes every IRC client at once — in a channel, in none, still registering — ' +
+  'with "Server shutting down", and chatd exits 0 without waiting for its drain deadline',
+  async (t) => {
+    const { server, irc, raw } = await chatd(t);
+    const inChannel = await irc('alice');
+    await join(inChannel, '#lobby');
+    const inNone = await irc('bob');
+    const registering = await raw();
+    registering.send('NICK carol');
+    const started = Date.now();
+    const stopped = server.stop();
+    const closing = /^ERROR :Closing Link: 127\.0\.0\.1:\d+ \(Server shutting down\)$/;
+    await inChannel.waitForLine(closing);
+    await inNone.waitForLine(closing);
+    await registering.waitFor(closing);
+    const { code } = await stopped;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - started < 2000, `stopped after ${Date.now() - started} ms`);
+    assert.doesNotMatch(server.log, /drain deadline passed/);
+  });

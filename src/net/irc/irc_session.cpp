@@ -44,6 +44,9 @@ constexpr auto registration_deadline = std::chrono::seconds(30);
 // Without --idle-timeout the door keeps a keepalive of its own, as IRC servers do (ergo's).
 constexpr auto default_ping_after = std::chrono::seconds(90);
 constexpr auto default_drop_after = std::chrono::seconds(150);
+// How often a client in no room (registering, or in no channel) looks whether the server is
+// shutting down: no room stops under it to tell it.
+constexpr auto shutdown_check = std::chrono::milliseconds(250);
 // Replies that belong to no room wait here for the writer; a client that lets this much pile up
 // (LIST after LIST without reading) is too slow.
 constexpr std::size_t reply_lane_capacity = 64 * 1024;
@@ -788,21 +791,25 @@ asio::awaitable<void> IrcSession::keep_alive(std::shared_ptr<IrcSession> self) {
   // The silence (since last_heard_) a PING was sent for; a new line from the client ends it.
   std::optional<Clock::time_point> pinged_for;
   while (!self->end_.ended()) {
-    if (!self->registered()) {
-      // Registering cancels the wait (try_to_register), and the keepalive starts from there.
-      timer.expires_at(registered_by);
-      co_await timer.async_wait(use_tuple);
-      if (!self->end_.ended() && !self->registered() && Clock::now() >= registered_by)
-        self->finish(EndReason::timed_out);
-      continue;
-    }
+    const bool registered = self->registered();
     const auto heard = self->last_heard_;
     const bool pinged = pinged_for == heard;
-    timer.expires_at(heard + (pinged ? drop_after : ping_after));
+    const auto due = !registered ? registered_by : heard + (pinged ? drop_after : ping_after);
+    // A client in no room hears of a shutdown from no room: it looks now and then instead.
+    const bool roomless = !registered || self->me_->room() == nullptr;
+    timer.expires_at(roomless ? std::min(due, Clock::now() + shutdown_check) : due);
     co_await timer.async_wait(use_tuple);
-    if (self->end_.ended() || self->last_heard_ != heard) continue;  // heard from meanwhile
-    if (Clock::now() < timer.expiry()) continue;  // woken early
-    if (pinged) {
+    if (self->end_.ended()) break;
+    if (!self->context_->metrics->accepting()) {
+      self->finish(EndReason::shutdown);
+      break;
+    }
+    // Woken early (registration, a shutdown check), or heard from meanwhile: look again.
+    if (Clock::now() < due || self->last_heard_ != heard || self->registered() != registered)
+      continue;
+    if (!registered) {
+      self->finish(EndReason::timed_out);
+    } else if (pinged) {
       self->counters_.timed_out.add();
       self->finish(EndReason::timed_out);
     } else {
