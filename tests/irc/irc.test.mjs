@@ -649,3 +649,24 @@ test('SIGTERM closes every IRC client at once — in a channel, in none, still r
     assert.ok(Date.now() - started < 2000, `stopped after ${Date.now() - started} ms`);
     assert.doesNotMatch(server.log, /drain deadline passed/);
   });
+
+test('an IRC client that stops reading is closed as too slow, and the room goes on', async (t) => {
+  const { server, irc, raw, line } = await chatd(t, ['--outbox', '256K', '--rate', '0']);
+  const stalled = await raw();
+  await registerRaw(stalled, 'zed');
+  stalled.send('JOIN #lobby');
+  await stalled.waitFor(/ 366 zed #lobby /);
+  stalled.stopReading();
+  const alice = await irc('alice');
+  await join(alice, '#lobby');
+  const flooder = await line('flood');
+  // Bursts well below the outbox bound, which a reading client keeps up with.
+  const text = 'x'.repeat(1000);
+  for (let burst = 0; burst < 500 && !/disconnected \(too slow\)/.test(server.log); burst++) {
+    flooder.write(`${text}\n`.repeat(50));
+    await sleep(20);
+  }
+  assert.match(server.log, /127\.0\.0\.1:\d+ disconnected \(too slow\)/);
+  flooder.send('still here');
+  await alice.waitForLine(ircLine(src('flood'), 'PRIVMSG', '#lobby', 'still here'), 20000);
+});

@@ -54,6 +54,10 @@ export class RawClient {
     });
   }
 
+  // Stops reading the socket (the kernel's buffers fill, then TCP's window closes): a client
+  // that never reads.
+  stopReading() { this.#socket.pause(); }
+
   get closed() { return this.#closed; }
   get texts() { return this.lines.map((line) => line.text); }
   // The default name chatd gives this client, and the IRC alias of that name.
