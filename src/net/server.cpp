@@ -156,7 +156,7 @@ void Server::State::admit(std::shared_ptr<State> state, const Listener& listener
     if (!ec) base::log_line(peer_name(peer) + " refused (server full)");
     return;
   }
-  const actors::MemberId id{state->next_member++};
+  const actors::MemberId id{state->next_member.fetch_add(1)};
   state->sessions.fetch_add(1);
   counters.accepted.add();
   counters.connections.add();

@@ -73,7 +73,8 @@ class Server {
     // TLS handshakes under way (not clients yet); at most max_clients of them at once.
     std::atomic<std::size_t> handshakes{0};
     std::atomic<bool> stopping{false};
-    std::uint64_t next_member = 1;  // accept strand only
+    // Any thread: a TLS connection is admitted on its own strand, once its handshake is done.
+    std::atomic<std::uint64_t> next_member{1};
     // Capacity 1: one token says "everything has finished".
     boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> drained;
 

@@ -25,6 +25,12 @@
 
 namespace chatd::net {
 
+// Whether `first_bytes`, the first a client sent, open a TLS handshake (a handshake record,
+// 0x16): a TLS client that found a plaintext port. No line or IRC client starts so.
+inline bool opens_tls_handshake(std::span<const char> first_bytes) noexcept {
+  return !first_bytes.empty() && first_bytes.front() == '\x16';
+}
+
 class StreamReader {
  public:
   explicit StreamReader(ClientStream& stream) : stream_(stream) {}

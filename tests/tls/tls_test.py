@@ -126,11 +126,11 @@ def track(test, proc):
 
 class Chatd:
     """The chatd binary with the given flags on free loopback ports; its stderr is collected by
-    a thread. `ports` maps door names (line, web, line-tls, web-tls, irc-tls) to ports."""
+    a thread. `ports` maps door names (line, web, irc, line-tls, web-tls, irc-tls) to ports."""
 
     def __init__(self, test, *flags, tls=None):
         cert, key = tls or (CERTS.cert, CERTS.key)
-        argv = [CHATD, "--threads", "2", "--port", "0", "--web", HOST + ":0", "--irc", "off",
+        argv = [CHATD, "--threads", "2", "--port", "0", "--web", HOST + ":0", "--irc", HOST + ":0",
                 "--tls-cert", cert, "--tls-key", key, "--line-tls", HOST + ":0",
                 "--web-tls", HOST + ":0", "--irc-tls", HOST + ":0", "--server-name", "tls.test"]
         self.proc = track(test, subprocess.Popen(argv + list(flags), stdin=subprocess.DEVNULL,
@@ -645,6 +645,15 @@ class TlsTest(unittest.TestCase):
         self.assertEqual(garbage, [])
         self.assertEqual(metric(http_get(server.ports["web"], "/metrics")[1],
                                 'chatd_tls_handshakes_failed_total{door="line-tls"}'), 0)
+
+    def test_a_tls_client_on_the_plaintext_irc_port_is_turned_away(self):
+        server = Chatd(self)
+        intruder = socket.create_connection((HOST, server.ports["irc"]), timeout=5)
+        name = "%s:%d" % intruder.getsockname()[:2]
+        with self.assertRaises((ssl.SSLError, ConnectionResetError)):
+            client_context().wrap_socket(intruder, server_hostname="localhost")
+        intruder.close()
+        server.wait_log(name + " disconnected (read failed: TLS handshake on a plaintext port)")
 
     def test_a_handshake_flood_does_not_stop_service_and_times_out_after_ten_seconds(self):
         server = Chatd(self)

@@ -160,6 +160,7 @@ class IrcSession {
   Pacer pacer_;
   ConnectionEnd end_;
   Clock::time_point last_heard_ = Clock::now();
+  bool heard_before_ = false;  // whether any byte has arrived yet
   asio::cancellation_signal stop_reading_;
   std::unique_ptr<asio::steady_timer> keepalive_timer_;
 
@@ -227,7 +228,13 @@ boost::system::error_code IrcSession::read_available(std::vector<Input>& inputs)
   pacer_.heard(now);
   std::size_t consumed = 0;
   const auto ec = reader_.read_available(
-      bucket.enabled(), consumed, [&](std::span<const char> bytes) {
+      bucket.enabled(), consumed, [&](std::span<const char> bytes) -> std::size_t {
+        // A TLS client that found the plaintext port (6667 for 6697): nothing here to say to it.
+        if (!heard_before_ && stream_.plain() != nullptr && opens_tls_handshake(bytes)) {
+          finish(EndReason::read_failed, "TLS handshake on a plaintext port");
+          return 0;
+        }
+        heard_before_ = true;
         return framer_.feed(bytes, [&](FrameKind frame, std::string_view line) {
           if (frame == FrameKind::too_long) {
             bucket.try_take(now);

@@ -36,8 +36,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// The first byte of every TLS connection (a handshake record); no line client sends it.
-constexpr char tls_handshake_record = '\x16';
 
 struct LineTooLong {};
 // What one read brought in, in the client's order: runs of plain messages (one room event per
@@ -198,7 +196,7 @@ boost::system::error_code LineSession::read_available(std::vector<Input>& inputs
   const auto ec = reader_.read_available(
       pacer_.bucket().enabled(), consumed, [this, &inputs](std::span<const char> bytes) {
         // A TLS client that found the plaintext port: its ClientHello is no chat line.
-        if (!heard_before_ && stream_.plain() != nullptr && bytes.front() == tls_handshake_record) {
+        if (!heard_before_ && stream_.plain() != nullptr && opens_tls_handshake(bytes)) {
           finish(EndReason::read_failed, "TLS handshake on a plaintext port");
           return std::size_t{0};
         }
