@@ -621,6 +621,7 @@ test('TOPIC sets the room\'s topic for every door, and a newcomer gets 332 after
     const dave = await irc('dave');
     dave.send('JOIN #lobby');
     await dave.waitForLine(`:${S} 332 dave #lobby :release on friday`);
+    await dave.waitForLine(new RegExp(`^:${escape(S)} 366 dave #lobby `));
     const lines = dave.lines.filter((l) => / JOIN :?#lobby$| 332 | 353 /.test(l));
     assert.match(lines[0], / JOIN :?#lobby$/, lines.join('\n'));
     assert.match(lines[1], / 332 /, lines.join('\n'));
