@@ -32,6 +32,38 @@ done
 kill "$server"
 wait "$server" 2>/dev/null || true
 
+# The IRC door and the TLS twins (issue 11): a fan-out through IRC members, then through the line
+# and IRC doors over TLS, and idle TLS members; a throwaway certificate, one chatd of its own.
+tls_dir=$(mktemp -d)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tls_dir/key.pem" \
+  -out "$tls_dir/cert.pem" -days 1 -subj /CN=localhost 2>/dev/null
+irc_port=$(( port + 5 ))
+line_tls_port=$(( port + 6 ))
+irc_tls_port=$(( port + 7 ))
+"$build/src/chatd" --port "$port" --web off --irc "127.0.0.1:$irc_port" \
+  --line-tls "127.0.0.1:$line_tls_port" --irc-tls "127.0.0.1:$irc_tls_port" \
+  --tls-cert "$tls_dir/cert.pem" --tls-key "$tls_dir/key.pem" --threads 2 --quiet --rate 0 \
+  --history 0 --notice-limit 0 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$tls_dir"' EXIT
+for tls_port in "$irc_tls_port" "$line_tls_port" "$irc_port"; do
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break
+    sleep 0.1
+  done
+done
+"$build/benchmarks/chat-bench" --door irc --irc-port "$irc_port" --mode fanout --subscribers 5 \
+  --publishers 2 --messages 200 --check-order --server-pid "$server" --duration-limit 30 >/dev/null
+"$build/benchmarks/chat-bench" --port "$line_tls_port" --tls --mode fanout --subscribers 5 \
+  --publishers 2 --messages 200 --check-order --server-pid "$server" --duration-limit 30 >/dev/null
+"$build/benchmarks/chat-bench" --door irc --irc-port "$irc_tls_port" --tls --mode fanout \
+  --subscribers 5 --publishers 2 --messages 200 --check-order --duration-limit 30 >/dev/null
+"$build/benchmarks/chat-bench" --port "$line_tls_port" --tls --mode idle --connections 50 \
+  --threads 2 --server-pid "$server" --duration-limit 30 >/dev/null
+kill "$server"
+wait "$server" 2>/dev/null || true
+rm -rf "$tls_dir"
+
 # The soak checker, for a few seconds against a server of its own (it expects --history 0).
 "$build/src/chatd" --port "$port" --threads 2 --quiet --history 0 &
 server=$!
@@ -80,4 +112,4 @@ done
 "$build/benchmarks/chat-bench" --ports "${node_ports[0]},${node_ports[1]}" --mode fanout \
   --subscribers 6 --publishers 4 --messages 100 --check-order --server-pid "${cluster[1]}" \
   --server-pid "${cluster[2]}" --store-pid "$redis" --duration-limit 15 >/dev/null
-echo "benchmarks: micro-benchmarks, chat-bench (one node and a cluster of two) and chat-soak smoke runs completed"
+echo "benchmarks: micro-benchmarks, chat-bench (one node, its IRC and TLS doors, and a cluster of two) and chat-soak smoke runs completed"

@@ -86,18 +86,21 @@ void bind_source_address(tcp::socket& socket, asio::ip::address_v4 source, error
   socket.bind(tcp::endpoint(source, 0), ec);
 }
 
-// Connects one member to its door (and upgrades a web member's connection), giving up at the
-// run's deadline; returns why it failed, if it did.
-asio::awaitable<std::optional<std::string>> connect_member(Member& member, const Run& run) {
+// Connects one member to its door (and upgrades a web member's connection, registers an IRC
+// member as m<index>, shakes hands over TLS), giving up at the run's deadline; returns why it
+// failed, if it did.
+asio::awaitable<std::optional<std::string>> connect_member(Member& member, const Run& run,
+                                                           std::size_t index) {
   Connection& connection = member.connection;
   tcp::socket& socket = connection.socket();
   const bool web = connection.door() == Door::web;
   error_code ec;
   socket.open(tcp::v4(), ec);
   if (!ec && member.source) bind_source_address(socket, *member.source, ec);
-  // Kernel receive times need our own recvmsg: not there when Beast reads the socket.
+  // Kernel receive times need our own recvmsg: not there when Beast or TLS reads the socket.
   const bool beast_reads = web && run.workload.web_reader == WebReader::beast;
-  if (!ec && run.workload.idle && !beast_reads) loadgen::enable_receive_timestamps(socket, ec);
+  const bool timestamps = run.workload.idle && !beast_reads && !connection.tls();
+  if (!ec && timestamps) loadgen::enable_receive_timestamps(socket, ec);
   if (ec) co_return "socket: " + ec.message();
   const auto server = run.endpoint_for(connection.door(), member.node);
   const auto failure = co_await loadgen::connect_before(socket, server, run.deadline);
@@ -105,7 +108,8 @@ asio::awaitable<std::optional<std::string>> connect_member(Member& member, const
     co_return "connect to the " + std::string(door_name(connection.door())) + " door: " + *failure;
   }
   std::string host = server.address().to_string() + ":" + std::to_string(server.port());
-  const auto refused = co_await connection.open(std::move(host));
+  std::string nick = "m" + std::to_string(index);
+  const auto refused = co_await connection.open(std::move(host), std::move(nick));
   if (refused) co_return *refused;
   co_return std::nullopt;
 }
@@ -116,7 +120,7 @@ asio::awaitable<void> connect_worker(std::shared_ptr<ConnectQueue> queue, Run& r
                                      std::size_t lane) {
   for (auto index = queue->take(lane); index; index = queue->take(lane)) {
     Member& member = *run.members[*index];
-    const auto failure = co_await connect_member(member, run);
+    const auto failure = co_await connect_member(member, run, *index);
     if (failure) {
       queue->fail(*failure);
       break;

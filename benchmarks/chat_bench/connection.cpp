@@ -5,10 +5,13 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream_base.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
+
+#include "chat_bench/irc_record.hpp"
 
 namespace chatd::chat_bench {
 
@@ -27,10 +30,15 @@ constexpr unsigned char kMasked = 0x80;
 // 512 by default) with an error instead of relaying it. A window of 64 lines of 64 bytes fits.
 constexpr std::size_t kMostWindowFrameBytes = 4096 + 512;
 
-using Stream = std::variant<tcp::socket, WebStream>;
+// Registration sends a few hundred bytes (001 to 005, the MOTD or 422); more than this without
+// a 001 is not an IRC server.
+constexpr std::size_t kMostRegistrationBytes = 64 * 1024;
 
-Stream stream_for(Strand strand, Door door) {
+using Stream = std::variant<tcp::socket, WebStream, TlsStream>;
+
+Stream stream_for(Strand strand, Door door, asio::ssl::context* tls) {
   if (door == Door::web) return Stream(std::in_place_type<WebStream>, std::move(strand));
+  if (tls != nullptr) return Stream(std::in_place_type<TlsStream>, std::move(strand), *tls);
   return Stream(std::in_place_type<tcp::socket>, std::move(strand));
 }
 
@@ -60,18 +68,25 @@ void append_header(std::string& out, unsigned char opcode, std::uint64_t payload
 
 }  // namespace
 
-Connection::Connection(Strand strand, Door door, WebFrames web_frames)
+Connection::Connection(Strand strand, Door door, WebFrames web_frames, asio::ssl::context* tls)
     : door_(door),
       web_frames_(web_frames),
-      stream_(stream_for(std::move(strand), door)),
+      stream_(stream_for(std::move(strand), door, tls)),
       mask_state_(mask_seed()) {}
 
 tcp::socket& Connection::socket() noexcept {
   if (auto* web_stream = std::get_if<WebStream>(&stream_)) return web_stream->next_layer();
+  if (auto* secure = std::get_if<TlsStream>(&stream_)) return secure->next_layer();
   return std::get<tcp::socket>(stream_);
 }
 
-asio::awaitable<std::optional<std::string>> Connection::open(std::string host) {
+asio::awaitable<std::optional<std::string>> Connection::open(std::string host, std::string nick) {
+  if (auto* secure = std::get_if<TlsStream>(&stream_)) {
+    auto [handshake_ec] = co_await secure->async_handshake(asio::ssl::stream_base::client,
+                                                           asio::as_tuple(asio::use_awaitable));
+    if (handshake_ec) co_return "TLS handshake: " + handshake_ec.message();
+  }
+  if (door_ == Door::irc) co_return co_await register_irc(std::move(nick));
   if (door_ != Door::web) co_return std::nullopt;
   WebStream& stream = web();
   // No time limits of Beast's own: the conductor closes the socket at the run's deadline, which
@@ -96,9 +111,54 @@ asio::awaitable<std::optional<std::string>> Connection::open(std::string host) {
   co_return std::nullopt;
 }
 
+// Registers, reads up to the 001 (what comes after it in the same read is the rest of the
+// welcome, which no reader needs), then joins: the JOIN's echo, topic and names come to the
+// reader, which ignores them as it ignores the line door's notices.
+asio::awaitable<std::optional<std::string>> Connection::register_irc(std::string nick) {
+  const std::string registration = irc_registration(nick);
+  auto [write_ec, written] = co_await asio::async_write(*this, asio::buffer(registration),
+                                                        asio::as_tuple(asio::use_awaitable));
+  if (write_ec) co_return "IRC registration: " + write_ec.message();
+  std::string received;
+  std::array<char, 4096> chunk{};
+  std::size_t line_start = 0;
+  bool welcomed = false;
+  while (!welcomed) {
+    auto [read_ec, size] =
+        co_await async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+    if (read_ec) co_return "IRC registration: " + read_ec.message();
+    received.append(chunk.data(), size);
+    for (auto end = received.find('\n', line_start); end != std::string::npos && !welcomed;
+         end = received.find('\n', line_start)) {
+      const std::string_view line(received.data() + line_start, end - line_start);
+      line_start = end + 1;
+      const auto reply = classify_registration_reply(line);
+      if (reply == IrcReply::refused) co_return "IRC registration refused: " + std::string(line);
+      welcomed = reply == IrcReply::welcome;
+    }
+    if (!welcomed && received.size() > kMostRegistrationBytes)
+      co_return "IRC registration: no 001 in the first " + std::to_string(received.size()) +
+                " bytes";
+  }
+  std::string join = "JOIN ";
+  join.append(kIrcChannel).append("\r\n");
+  auto [join_ec, join_written] =
+      co_await asio::async_write(*this, asio::buffer(join), asio::as_tuple(asio::use_awaitable));
+  if (join_ec) co_return "IRC JOIN: " + join_ec.message();
+  co_return std::nullopt;
+}
+
 const std::string& Connection::wire_bytes(const std::string& lines, std::string& framed) {
   if (door_ == Door::line) return lines;
   framed.clear();
+  if (door_ == Door::irc) {
+    std::string_view rest(lines);
+    for (auto end = rest.find('\n'); !rest.empty(); end = rest.find('\n')) {
+      append_irc_privmsg(framed, rest.substr(0, end));
+      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    }
+    return framed;
+  }
   std::string_view rest(lines);
   while (!rest.empty()) {
     // One line, or for window framing as many whole lines as fit (at least one).

@@ -1,9 +1,10 @@
 // chat-bench: a load generator for chatd and for the Go tutorial server it replaces. A black-box
 // client: it links no chatd code.
 //
-// Every client is a room member: it reads every relayed line `<ip:port>:<text>` (line door) or
+// Every client is a room member: it reads every relayed line `<ip:port>:<text>` (line door),
 // `{"type":"message",...,"from":"<ip:port>","text":"<text>"}` frame (web door, --door web or
-// mixed) and parses the text as a stamp `p<publisher> s<sequence> t<send ns> xxx...`; other
+// mixed) or `:<nick>!<nick>@chatd PRIVMSG #lobby :<text>` line (IRC door, --door irc; with
+// --tls the line and IRC doors are reached over TLS) and parses the text as a stamp `p<publisher> s<sequence> t<send ns> xxx...`; other
 // records are ignored.
 //   fanout   P publishers send M stamped lines each, as fast as a window of W unechoed lines
 //            allows; S subscribers and the publishers receive everything. Measures throughput.
@@ -19,6 +20,7 @@
 // 2 bad flags.
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <iostream>
 
@@ -58,12 +60,21 @@ int run_benchmark(const Options& options) {
   require_descriptors(workload.members());
   const auto began = Clock::now();
   const auto limit = loadgen::to_duration(options.duration_limit_s);
+  // Before the pool and the run: every TLS stream holds the context. No certificate check: the
+  // server is ours, on loopback, and the run measures its cost of TLS, not a CA's.
+  std::optional<asio::ssl::context> tls;
+  if (options.tls) {
+    tls.emplace(asio::ssl::context::tls_client);
+    tls->set_verify_mode(asio::ssl::verify_none);
+  }
   loadgen::IoPool pool(options.threads);
   // Declared after the pool so that its sockets are destroyed first.
   Run run{options,
           workload,
           endpoints(options, options.line_ports),
           endpoints(options, options.web_ports),
+          endpoints(options, options.irc_ports),
+          tls ? &*tls : nullptr,
           began + limit,
           {},
           {},

@@ -23,8 +23,11 @@ po::options_description describe_flags() {
   // clang-format off
   flags.add_options()
     ("mode", po::value<std::string>()->default_value("fanout"), "fanout | latency | idle")
-    ("door", po::value<std::string>()->default_value("line"), "line: every member on --port (line protocol); web: every member on --web-port (WebSocket at /ws); mixed: alternately one and the other, in the same room")
+    ("door", po::value<std::string>()->default_value("line"), "line: every member on --port (line protocol); web: every member on --web-port (WebSocket at /ws); mixed: alternately one and the other, in the same room; irc: every member on --irc-port (registers, joins #lobby, sends PRIVMSG)")
     ("web-port", po::value<long long>()->default_value(8080), "the server's web door (chatd --web), used by --door web and mixed")
+    ("irc-port", po::value<long long>()->default_value(6667), "the server's IRC door (chatd --irc), used by --door irc")
+    ("irc-ports", po::value<std::string>(), "I1,I2,...: several nodes' IRC doors, for --door irc. Replaces --irc-port")
+    ("tls", po::bool_switch(), "connect over TLS (no certificate check: a benchmark on loopback); the ports are then chatd's --line-tls / --irc-tls. Line and IRC doors only")
     ("ports", po::value<std::string>(), "P1,P2,...: the line doors of several nodes of one cluster (chatd --redis); members are spread over them round-robin, subscribers and publishers alike, so traffic enters on every node. Replaces --port")
     ("web-ports", po::value<std::string>(), "W1,W2,...: the same nodes' web doors, in the same order; needed with --ports for --door web and mixed. Replaces --web-port")
     ("web-frames", po::value<std::string>()->default_value("line"), "web publishers: line = a text frame per line, the bare line; say = a frame per line, {\"type\":\"say\",\"text\":...} as the chat page sends; window = as many bare lines per frame as chatd takes (4 KiB + 512)")
@@ -66,7 +69,8 @@ Doors doors_from(const std::string& text) {
   if (text == "line") return Doors::line;
   if (text == "web") return Doors::web;
   if (text == "mixed") return Doors::mixed;
-  throw UsageError("--door must be line, web or mixed, got '" + text + "'");
+  if (text == "irc") return Doors::irc;
+  throw UsageError("--door must be line, web, mixed or irc, got '" + text + "'");
 }
 
 WebFrames web_frames_from(const std::string& text) {
@@ -82,10 +86,12 @@ WebReader web_reader_from(const std::string& text) {
   throw UsageError("--web-reader must be frames or beast, got '" + text + "'");
 }
 
-// The nodes' doors: --ports / --web-ports when given, else --port / --web-port as one node.
+// The nodes' doors: --ports / --web-ports / --irc-ports when given, else --port / --web-port /
+// --irc-port as one node.
 void set_nodes(const po::variables_map& flags, Options& options) {
   const bool line_list = flags.count("ports") != 0;
   const bool web_list = flags.count("web-ports") != 0;
+  const bool irc_list = flags.count("irc-ports") != 0;
   options.line_ports = line_list ? parse_port_list(flags["ports"].as<std::string>(), "--ports")
                                  : std::vector<std::uint16_t>{options.server.port};
   const auto web_port =
@@ -93,6 +99,17 @@ void set_nodes(const po::variables_map& flags, Options& options) {
   options.web_ports = web_list
                           ? parse_port_list(flags["web-ports"].as<std::string>(), "--web-ports")
                           : std::vector<std::uint16_t>{web_port};
+  const auto irc_port =
+      static_cast<std::uint16_t>(flag_in_range<long long>(flags, "irc-port", 1, 65535));
+  options.irc_ports = irc_list
+                          ? parse_port_list(flags["irc-ports"].as<std::string>(), "--irc-ports")
+                          : std::vector<std::uint16_t>{irc_port};
+  if (options.doors == Doors::irc) {
+    if (line_list && !irc_list)
+      throw UsageError("--door irc with --ports needs --irc-ports, the same nodes' IRC doors");
+    options.nodes = options.irc_ports.size();
+    return;
+  }
   const bool line_used = options.doors != Doors::web;
   const bool web_used = options.doors != Doors::line;
   if (web_used && line_list && !web_list) {
@@ -105,6 +122,19 @@ void set_nodes(const po::variables_map& flags, Options& options) {
                      "; give one of each per node, in the same order");
   }
   options.nodes = line_used ? options.line_ports.size() : options.web_ports.size();
+}
+
+// What the flags may not combine: TLS is for the line and IRC doors (the client has no wss), and
+// an IRC text must fit in one relayed PRIVMSG.
+void check_door_limits(const Options& options) {
+  if (options.tls && (options.doors == Doors::web || options.doors == Doors::mixed)) {
+    throw UsageError("--tls takes --door line or irc, not " +
+                     std::string(doors_name(options.doors)));
+  }
+  if (options.doors == Doors::irc && options.bytes > kMaxIrcPayloadBytes) {
+    throw UsageError("--door irc takes --bytes up to " + std::to_string(kMaxIrcPayloadBytes) +
+                     " (an IRC line is 512 bytes), got " + std::to_string(options.bytes));
+  }
 }
 
 Options options_from(const po::variables_map& flags) {
@@ -130,6 +160,8 @@ Options options_from(const po::variables_map& flags) {
   options.connections = size_flag(flags, "connections", 1, 1000000);
   options.threads = static_cast<unsigned>(flag_in_range<long long>(flags, "threads", 1, 64));
   options.check_order = flags["check-order"].as<bool>();
+  options.tls = flags["tls"].as<bool>();
+  check_door_limits(options);
   return options;
 }
 
@@ -148,7 +180,15 @@ std::string_view mode_name(Mode mode) {
 }
 
 std::string_view door_name(Door door) {
-  return door == Door::web ? "web" : "line";
+  switch (door) {
+    case Door::line:
+      return "line";
+    case Door::web:
+      return "web";
+    case Door::irc:
+      return "irc";
+  }
+  return "?";
 }
 
 std::string_view doors_name(Doors doors) {
@@ -159,6 +199,8 @@ std::string_view doors_name(Doors doors) {
       return "web";
     case Doors::mixed:
       return "mixed";
+    case Doors::irc:
+      return "irc";
   }
   return "?";
 }

@@ -13,12 +13,13 @@ namespace chatd::chat_bench {
 
 enum class Mode { fanout, latency, idle };
 
-// The door a member comes in by: chatd's line protocol (--port, or one of --ports) or its
-// WebSocket door at /ws (--web-port, or one of --web-ports).
-enum class Door { line, web };
+// The door a member comes in by: chatd's line protocol (--port, or one of --ports), its
+// WebSocket door at /ws (--web-port, or one of --web-ports) or its IRC door (--irc-port, or one
+// of --irc-ports), where a member registers, joins #lobby and sends PRIVMSG.
+enum class Door { line, web, irc };
 
 // Which doors the members use: all one, or alternating (members 0, 2, 4... line, the others web).
-enum class Doors { line, web, mixed };
+enum class Doors { line, web, mixed, irc };
 
 // How a web publisher frames the lines of one write: a text frame per line holding the bare
 // line (the door reads a frame not starting with '{' as a line-protocol line); a frame per line
@@ -38,6 +39,9 @@ std::string_view doors_name(Doors doors);
 
 constexpr std::size_t kMinPayloadBytes = 48;    // the longest possible stamp fits
 constexpr std::size_t kMaxPayloadBytes = 4000;  // chatd refuses lines over 4096 bytes
+// An IRC line is 512 bytes with its CRLF, and the relayed PRIVMSG carries the sender's prefix
+// and the channel too: a longer text would reach the members split in two.
+constexpr std::size_t kMaxIrcPayloadBytes = 400;
 
 // Validated flags; parse_options fills every field, and its flag table holds the defaults.
 struct Options {
@@ -47,6 +51,7 @@ struct Options {
   // the list of a door no member uses holds what was given.
   std::vector<std::uint16_t> line_ports;
   std::vector<std::uint16_t> web_ports;
+  std::vector<std::uint16_t> irc_ports;  // --irc-ports, or --irc-port alone
   std::size_t nodes{};
   std::optional<int> store_pid;  // the cluster's store (Redis): its CPU is reported apart
   Mode mode{};
@@ -63,6 +68,9 @@ struct Options {
   std::size_t connections{};
   unsigned threads{};  // client threads, each running an io_context of its own
   bool check_order{};  // also for --door line (web and mixed always check)
+  // Every connection is TLS (the ports are chatd's --line-tls / --irc-tls), unverified: a
+  // benchmark client on loopback. Line and IRC doors only.
+  bool tls{};
 };
 
 // Returns nothing when --help was asked for. Throws loadgen::UsageError or a program_options

@@ -51,7 +51,7 @@ asio::awaitable<boost::system::error_code> write_lines(Member& member, const std
                                                        std::string& framed) {
   const std::string& wire = member.connection.wire_bytes(lines, framed);
   member.writing = true;
-  auto [ec, written] = co_await asio::async_write(member.connection.socket(), asio::buffer(wire),
+  auto [ec, written] = co_await asio::async_write(member.connection, asio::buffer(wire),
                                                   asio::as_tuple(asio::use_awaitable));
   member.writing = false;
   if (!ec) send_owed_pongs(member);

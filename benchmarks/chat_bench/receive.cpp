@@ -7,6 +7,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <string_view>
 
+#include "chat_bench/irc_record.hpp"
 #include "chat_bench/stamp.hpp"
 #include "chat_bench/web_record.hpp"
 #include "loadgen/frame_buffer.hpp"
@@ -131,6 +132,41 @@ class LineSplitter {
   loadgen::LineBuffer lines_;
 };
 
+// The IRC door's records: `:nick!nick@chatd PRIVMSG #lobby :TEXT` lines; a PING is answered
+// (the door's keepalive pings a member quiet for 90 s), everything else ignored.
+class IrcSplitter {
+ public:
+  IrcSplitter(Member& member, Run& run)
+      : member_(member), run_(run), lines_(run.workload.read_buffer_bytes) {}
+
+  boost::asio::mutable_buffer free_space() noexcept { return lines_.free_space(); }
+
+  std::optional<std::string> take(std::size_t received, const Arrival& arrival) {
+    const auto result = lines_.take(received, [this, &arrival](std::string_view line) {
+      on_line(line, arrival);
+    });
+    if (result == loadgen::LinesResult::line_too_long)
+      return "received a line longer than the read buffer";
+    return std::nullopt;
+  }
+
+ private:
+  void on_line(std::string_view line, const Arrival& arrival) {
+    if (const auto message = parse_irc_privmsg(line)) {
+      handle_message(member_, run_, message->from, message->text, arrival);
+    } else if (const auto ping = parse_irc_ping(line)) {
+      member_.owed_pongs.append("PONG :").append(*ping).append("\r\n");
+      send_owed_pongs(member_);
+    } else {
+      ++member_.ignored_lines;  // numerics, JOIN, NAMES, ...
+    }
+  }
+
+  Member& member_;
+  Run& run_;
+  loadgen::LineBuffer lines_;
+};
+
 // The web door's records: a JSON object per text frame. Pings are answered, a close ends the
 // member like a dropped connection.
 class FrameSplitter {
@@ -200,18 +236,19 @@ class FrameSplitter {
 
 // Reads the member's socket until the connection ends: a read takes whatever has arrived, often
 // hundreds of records, and `splitter` handles them. Idle runs also take the kernel's receive
-// time.
+// time (not through TLS: the kernel's are the ciphertext's).
 template <class Splitter>
 asio::awaitable<void> read_socket(Member& member, Run& run, Splitter& splitter) {
-  tcp::socket& socket = member.connection.socket();
+  Connection& connection = member.connection;
+  const bool timestamps = run.workload.idle && !connection.tls();
   while (!member.closed) {
     const auto space = splitter.free_space();
     loadgen::TimestampedRead read;
-    if (run.workload.idle) {
-      read = co_await loadgen::read_some_timestamped(socket, space);
+    if (timestamps) {
+      read = co_await loadgen::read_some_timestamped(connection.socket(), space);
     } else {
       auto [ec, received] =
-          co_await socket.async_read_some(space, asio::as_tuple(asio::use_awaitable));
+          co_await connection.async_read_some(space, asio::as_tuple(asio::use_awaitable));
       read.ec = ec;
       read.bytes = received;
     }
@@ -267,13 +304,16 @@ void note_connection_lost(Member& member, std::string why) {
 void send_owed_pongs(Member& member) {
   if (member.writing || member.owed_pongs.empty()) return;
   boost::system::error_code ignored;  // a lost pong shows as the server dropping the member
-  asio::write(member.connection.socket(), asio::buffer(member.owed_pongs), ignored);
+  asio::write(member.connection, asio::buffer(member.owed_pongs), ignored);
   member.owed_pongs.clear();
 }
 
 asio::awaitable<void> receive(Member& member, Run& run) {
   if (member.connection.door() == Door::line) {
     LineSplitter lines(member, run);
+    co_await read_socket(member, run, lines);
+  } else if (member.connection.door() == Door::irc) {
+    IrcSplitter lines(member, run);
     co_await read_socket(member, run, lines);
   } else if (run.workload.web_reader == WebReader::frames) {
     FrameSplitter frames(member, run);

@@ -13,7 +13,7 @@ namespace chatd::chat_bench {
 // Reads until the connection closes. Runs on the member's strand.
 boost::asio::awaitable<void> receive(Member& member, Run& run);
 
-// Web door: writes the pongs the reader owes, unless a publisher's write is in progress (it
+// Web and IRC doors: writes the pongs the reader owes, unless a publisher's write is in progress (it
 // calls this when it is done). On the member's strand.
 void send_owed_pongs(Member& member);
 

@@ -37,7 +37,11 @@ void print_workload(std::ostream& out, const Run& run) {
       out << doors_text(run.line_servers) << " (line" << doors << ") and "
           << doors_text(run.web_servers) << " (web" << doors << "), alternating: ";
       break;
+    case Doors::irc:
+      out << doors_text(run.irc_servers) << " (IRC" << doors << "): ";
+      break;
   }
+  if (workload.tls) out << "over TLS, ";
   if (workload.idle) {
     out << workload.subscribers << " idle members and 1 announcer sending one " << workload.bytes
         << " B line; " << run.options.threads << " client thread(s)\n";
@@ -159,6 +163,7 @@ std::string json_report(const Run& run, const Totals& totals, const Figures& fig
   const DoorTotals& web = totals_of(totals, Door::web);
   json.text("mode", mode_name(run.options.mode))
       .text("door", doors_name(workload.doors))
+      .text("tls", workload.tls ? "yes" : "no")
       .text("status", verdict.status)
       .count("subscribers", workload.subscribers)
       .count("publishers", workload.publishers)

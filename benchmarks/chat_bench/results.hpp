@@ -35,7 +35,7 @@ struct Totals {
   // when it was read, and when the kernel queued it on the member's socket.
   loadgen::LatencyHistogram arrival;
   loadgen::LatencyHistogram kernel_arrival;
-  std::array<DoorTotals, 2> doors;  // indexed by Door
+  std::array<DoorTotals, 3> doors;  // indexed by Door
   // With workload.check_order: which members received different sequences, if any did.
   std::optional<std::string> order_difference;
 };

@@ -33,7 +33,9 @@ Workload workload_for(const Options& options) {
   workload.doors = options.doors;
   workload.web_frames = options.web_frames;
   workload.web_reader = options.web_reader;
-  workload.check_order = options.check_order || options.doors != Doors::line;
+  workload.check_order =
+      options.check_order || options.doors == Doors::web || options.doors == Doors::mixed;
+  workload.tls = options.tls;
   workload.nodes = options.nodes;
   workload.bytes = options.bytes;
   workload.read_buffer_bytes = kReadBufferBytes;
@@ -70,6 +72,8 @@ Door door_of(const Workload& workload, std::size_t index) {
       return Door::line;
     case Doors::web:
       return Door::web;
+    case Doors::irc:
+      return Door::irc;
     case Doors::mixed:
       return index % 2 == 0 ? Door::line : Door::web;
   }
@@ -84,9 +88,9 @@ std::size_t node_of(const Workload& workload, std::size_t index) {
 
 Member::Member(asio::io_context& ioc, const Workload& workload, Door door, std::size_t node_index,
                std::optional<std::uint64_t> publisher_index,
-               std::optional<asio::ip::address_v4> source_address)
+               std::optional<asio::ip::address_v4> source_address, asio::ssl::context* tls)
     : strand(asio::make_strand(ioc)),
-      connection(strand, door, workload.web_frames),
+      connection(strand, door, workload.web_frames, tls),
       node(node_index),
       wake(strand),
       publisher(publisher_index),
@@ -135,7 +139,7 @@ void create_members(Run& run, loadgen::IoPool& pool) {
     if (index >= workload.subscribers) publisher = index - workload.subscribers;
     run.members.push_back(std::make_unique<Member>(
         pool.context(index), workload, door_of(workload, index), node_of(workload, index),
-        publisher, source_address_for(workload, index)));
+        publisher, source_address_for(workload, index), run.tls));
   }
 }
 

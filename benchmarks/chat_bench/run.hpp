@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <cstddef>
@@ -43,6 +44,7 @@ struct Workload {
   WebFrames web_frames = WebFrames::line;
   WebReader web_reader = WebReader::frames;
   bool check_order = false;  // every member digests what it received; all must agree
+  bool tls = false;          // every connection is TLS (line and IRC doors)
   std::size_t nodes = 1;     // servers the members are spread over (one cluster)
 
   std::size_t members() const { return subscribers + publishers; }
@@ -76,7 +78,8 @@ std::size_t node_of(const Workload& workload, std::size_t index);
 struct Member {
   Member(boost::asio::io_context& ioc, const Workload& workload, Door door, std::size_t node_index,
          std::optional<std::uint64_t> publisher_index,
-         std::optional<boost::asio::ip::address_v4> source_address);
+         std::optional<boost::asio::ip::address_v4> source_address,
+         boost::asio::ssl::context* tls);
 
   Strand strand;
   Connection connection;
@@ -103,8 +106,9 @@ struct Member {
   std::atomic<bool> own_warmup_echoed{false};
   std::optional<ReceivedOrder> order;  // with workload.check_order
 
-  // Web door: a publisher's batch write may be in progress when a ping comes in; the answer
-  // waits in owed_pongs until the write is done, so that frames never interleave.
+  // Web and IRC doors: a publisher's batch write may be in progress when a ping comes in; the
+  // answer waits in owed_pongs until the write is done, so that frames and lines never
+  // interleave.
   bool writing = false;
   std::string owed_pongs;
 
@@ -162,6 +166,8 @@ struct Run {
   Workload workload;
   std::vector<boost::asio::ip::tcp::endpoint> line_servers;  // the line doors, one per node
   std::vector<boost::asio::ip::tcp::endpoint> web_servers;   // the web doors, one per node
+  std::vector<boost::asio::ip::tcp::endpoint> irc_servers;   // the IRC doors, one per node
+  boost::asio::ssl::context* tls;  // the client context with --tls (run_benchmark's), else null
   Clock::time_point deadline;
   Progress progress;
   std::vector<std::unique_ptr<Member>> members;  // subscribers first, then publishers
@@ -169,7 +175,15 @@ struct Run {
 
   Member& publisher(std::size_t index) { return *members[workload.subscribers + index]; }
   const boost::asio::ip::tcp::endpoint& endpoint_for(Door door, std::size_t node) const {
-    return door == Door::web ? web_servers[node] : line_servers[node];
+    switch (door) {
+      case Door::web:
+        return web_servers[node];
+      case Door::irc:
+        return irc_servers[node];
+      case Door::line:
+        break;
+    }
+    return line_servers[node];
   }
 };
 

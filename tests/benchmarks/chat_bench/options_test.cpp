@@ -1,5 +1,5 @@
 // chat-bench's flags for several nodes: --ports and --web-ports, a repeatable --server-pid and
-// --store-pid.
+// --store-pid; the IRC door (--door irc, --irc-port, --irc-ports) and --tls.
 #include "chat_bench/options.hpp"
 
 #include <gtest/gtest.h>
@@ -90,6 +90,42 @@ TEST(ChatBenchOptions, ServerPidRepeatsOncePerProcessAndStorePidStandsApart) {
   // Above Linux's PID_MAX_LIMIT: never a process.
   EXPECT_NE(refusal({"--store-pid", "4194305"}).find("--store-pid must be between 1 and"),
             std::string::npos);
+}
+
+TEST(ChatBenchOptions, TheIrcDoorUsesTheIrcPortOrOneIrcPortPerNode) {
+  const auto one = parse({"--door", "irc", "--port", "9100", "--irc-port", "6700"});
+  EXPECT_EQ(one.doors, Doors::irc);
+  EXPECT_EQ(one.nodes, 1U);
+  EXPECT_EQ(one.irc_ports, Ports{6700});
+  EXPECT_EQ(parse({"--door", "irc"}).irc_ports, Ports{6667});  // chatd's default IRC door
+  const auto cluster = parse({"--door", "irc", "--irc-ports", "6701,6702"});
+  EXPECT_EQ(cluster.nodes, 2U);
+  EXPECT_EQ(cluster.irc_ports, (Ports{6701, 6702}));
+  EXPECT_NE(refusal({"--door", "irc", "--ports", "9001,9002"}).find("needs --irc-ports"),
+            std::string::npos);
+  EXPECT_NE(refusal({"--door", "irc", "--irc-ports", "6701,6701"}).find("named twice"),
+            std::string::npos);
+  EXPECT_NE(refusal({"--door", "irc", "--irc-port", "0"}).find("--irc-port"), std::string::npos);
+  EXPECT_NE(refusal({"--door", "smoke"}).find("line, web, mixed or irc"), std::string::npos);
+}
+
+TEST(ChatBenchOptions, AnIrcTextMustFitOneRelayedPrivmsg) {
+  EXPECT_EQ(parse({"--door", "irc", "--bytes", "400"}).bytes, 400U);
+  EXPECT_NE(refusal({"--door", "irc", "--bytes", "401"}).find("--door irc takes --bytes up to 400"),
+            std::string::npos);
+  EXPECT_EQ(parse({"--bytes", "4000"}).bytes, 4000U);  // the line door takes long lines
+}
+
+TEST(ChatBenchOptions, TlsIsOffByDefaultAndTakesTheLineAndIrcDoorsOnly) {
+  EXPECT_FALSE(parse({}).tls);
+  EXPECT_TRUE(parse({"--tls"}).tls);
+  const auto irc = parse({"--tls", "--door", "irc", "--irc-port", "6697"});
+  EXPECT_TRUE(irc.tls);
+  EXPECT_EQ(irc.irc_ports, Ports{6697});
+  EXPECT_TRUE(parse({"--tls", "--mode", "idle", "--connections", "10"}).tls);
+  EXPECT_NE(refusal({"--tls", "--door", "web"}).find("--tls takes --door line or irc, not web"),
+            std::string::npos);
+  EXPECT_NE(refusal({"--tls", "--door", "mixed"}).find("not mixed"), std::string::npos);
 }
 
 }  // namespace
