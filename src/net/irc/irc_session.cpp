@@ -81,7 +81,24 @@ std::optional<std::string_view> ctcp_action(std::string_view text) {
 
 // What one read brought in, in the client's order.
 struct TooLong {};
-using Input = std::variant<IrcMessage, TooLong>;
+// PRIVMSGs in a row to one channel, plain text: one room event, as the line door makes one per
+// read. A busy sender then costs the room (and every reader's writer) one pass per read, not one
+// per line.
+struct ChannelLines {
+  std::string channel;
+  actors::SafeLines lines;
+};
+using Input = std::variant<IrcMessage, ChannelLines, TooLong>;
+
+// The channel a registered client's `message` says plain text to, if that is all it does.
+std::optional<std::string_view> plain_channel_text(const IrcMessage& message) {
+  if (message.command != "PRIVMSG" || message.params.size() != 2) return std::nullopt;
+  const std::string& to = message.params[0];
+  const std::string& text = message.params[1];
+  if (!to.starts_with('#') || to.find(',') != std::string::npos || text.empty() || is_ctcp(text))
+    return std::nullopt;
+  return std::string_view(to);
+}
 
 class IrcSession {
  public:
@@ -134,6 +151,7 @@ class IrcSession {
   asio::awaitable<void> on_join(IrcMessage message);
   asio::awaitable<void> on_part(IrcMessage message);
   asio::awaitable<void> on_message(IrcMessage message, bool notice);
+  asio::awaitable<void> say_in_channel(ChannelLines said);
   asio::awaitable<void> on_names(IrcMessage message);
   asio::awaitable<void> on_who(IrcMessage message);
   asio::awaitable<void> on_whois(IrcMessage message);
@@ -244,7 +262,18 @@ boost::system::error_code IrcSession::read_available(std::vector<Input>& inputs)
           std::optional<IrcMessage> message = parse_irc_message(line);
           if (!message) return true;  // an empty line: IRC clients send them, servers ignore them
           bucket.try_take(now);
-          inputs.emplace_back(std::move(*message));
+          const std::optional<std::string_view> channel =
+              registered() ? plain_channel_text(*message) : std::nullopt;
+          if (!channel) {
+            inputs.emplace_back(std::move(*message));
+          } else {
+            auto* run = inputs.empty() ? nullptr : std::get_if<ChannelLines>(&inputs.back());
+            if (run == nullptr || run->channel != *channel) {
+              inputs.emplace_back(ChannelLines{std::string(*channel), actors::SafeLines{}});
+              run = &std::get<ChannelLines>(inputs.back());
+            }
+            run->lines.add(message->params[1]);
+          }
           return bucket.has_token(now);
         });
       });
@@ -256,6 +285,10 @@ asio::awaitable<bool> IrcSession::perform(Input input) {
   if (std::holds_alternative<TooLong>(input)) {
     std::vector<std::string> params{};
     co_await numeric(Numeric::err_inputtoolong, std::move(params));
+    co_return !end_.ended();
+  }
+  if (auto* said = std::get_if<ChannelLines>(&input)) {
+    co_await say_in_channel(std::move(*said));
     co_return !end_.ended();
   }
   IrcMessage message = std::move(std::get<IrcMessage>(input));
@@ -603,6 +636,21 @@ asio::awaitable<void> IrcSession::on_message(IrcMessage message, bool notice) {
       std::vector<std::string> params{to};
       co_await numeric(Numeric::err_cannotsendtochan, std::move(params));
     }
+  }
+}
+
+asio::awaitable<void> IrcSession::say_in_channel(ChannelLines said) {
+  const std::optional<std::string> room = room_of_channel(said.channel);
+  const std::size_t count = said.lines.size();
+  InRoom sent = InRoom::not_there;
+  if (room) sent = co_await me_->say_in(*room, std::move(said.lines));
+  if (sent == InRoom::shutting_down) finish(EndReason::shutdown);
+  if (sent != InRoom::not_there) co_return;
+  // As many errors as lines, as if each had come alone.
+  const Numeric error = room ? Numeric::err_cannotsendtochan : Numeric::err_nosuchnick;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::vector<std::string> params{said.channel};
+    co_await numeric(error, std::move(params));
   }
 }
 
