@@ -12,6 +12,8 @@ file(GLOB chatd_docs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${chatd_docs}
   ${PROJECT_SOURCE_DIR}/docs/chatd.conf.example
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Debian's place for the licence (machine-readable, pointing at common-licenses/Apache-2.0).
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/debian/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The config file and the unit depend on the prefix, which `cmake --install --prefix` (and
 # CPack, with /usr) chooses only at install time: both are placed by code that runs then.
@@ -69,13 +71,17 @@ install(CODE [[
 # the programs link (libc, libstdc++, libgcc, Boost.Program_options) plus adduser for the postinst.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME chatd)
+# SPDX-License-Identifier: Apache-2.0 (LICENSE; the .deb carries packaging/debian/copyright)
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGE_CONTACT "${CHATD_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "line-based chat server")
 # Debian's extended description: lines under 80 columns, which CPack indents.
 set(CPACK_PACKAGE_DESCRIPTION "chatd relays every line a client sends over TCP to everyone in its
 room, in one order. Flood control delays lines instead of dropping them,
 and a reader that falls too far behind is disconnected instead of slowing
-the room down. Any line client (nc, telnet) can chat.
+the room down. Any line client (nc, telnet) can chat, and so can a
+browser (the built-in page) and IRC clients (irssi, WeeChat, HexChat);
+every door also speaks TLS.
 
 The package holds chatd, the chat console client, and a hardened systemd
 unit that runs chatd as the unprivileged user chatd with the settings in

@@ -112,12 +112,14 @@ dpkg-deb -c "$deb" | awk '$1 ~ /^-/ {print $1, $2, $6}' | sort >"$work/files"
   echo "-rwxr-xr-x root/root ./usr/bin/chatd"
   echo "-rw-r--r-- root/root ./etc/chatd/chatd.conf"
   echo "-rw-r--r-- root/root ./usr/lib/systemd/system/chatd.service"
-  for doc in README.md docs/*.md docs/chatd.conf.example; do
+  for doc in README.md docs/*.md docs/chatd.conf.example packaging/debian/copyright; do
     echo "-rw-r--r-- root/root ./usr/share/doc/chatd/${doc##*/}"
   done
 } | (cd "$repo" && sort) >"$work/expected"
 check "the package holds exactly the expected files: $(diff "$work/expected" "$work/files")" \
   cmp -s "$work/expected" "$work/files"
+check "the package's copyright file says Apache-2.0" \
+  sh -c "dpkg-deb --fsys-tarfile '$deb' | tar -xOf - ./usr/share/doc/chatd/copyright | grep -qx 'License: Apache-2.0'"
 
 dpkg-deb --ctrl-tarfile "$deb" | tar -tvf - | awk '{print $1, $6}' | sort >"$work/control"
 for script in postinst prerm postrm; do
