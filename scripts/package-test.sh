@@ -100,7 +100,7 @@ check "Description starts with its summary" \
 depends=$(field Depends)
 # One package name a line, versions dropped: "libc6 (>= 2.34), adduser" -> libc6, adduser.
 sed 's/ ([^)]*)//g; s/, /\n/g' <<<"$depends" >"$work/depends"
-for package in adduser libc6 libstdc++6 libboost-program-options1.81.0; do
+for package in adduser libc6 libstdc++6 libboost-program-options1.81.0 libedit2; do
   check "Depends names $package: $depends" grep -qxF -- "$package" "$work/depends"
 done
 

@@ -4,19 +4,16 @@
 #include "app/chat_client.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -30,9 +27,12 @@
 #include <utility>
 #include <variant>
 
+#include "actors/safe_text.hpp"
+#include "app/blocking_write.hpp"
+#include "app/console/terminal_style.hpp"
+#include "app/server_connection.hpp"
 #include "net/client_stream.hpp"
 #include "net/line/line_framer.hpp"
-#include "actors/safe_text.hpp"
 
 namespace chatd::app {
 namespace {
@@ -43,13 +43,9 @@ using boost::system::error_code;
 using namespace asio::experimental::awaitable_operators;
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr auto tls_handshake_deadline = std::chrono::seconds(10);
-
-// SGR sequences we add around a line only after neutralising it, so that the only escape
-// sequences reaching the terminal are ours.
-constexpr std::string_view notice_style = "\x1b[2m";    // dim
-constexpr std::string_view error_style = "\x1b[1;31m";  // bold red
-constexpr std::string_view reset_style = "\x1b[0m";
+using console::error_style;
+using console::notice_style;
+using console::reset_style;
 
 enum class InputEnd {
   end_of_input,       // every line sent; the send side is still open
@@ -69,24 +65,13 @@ enum class ServerEnd {
 struct Output {
   asio::posix::stream_descriptor descriptor;
   bool is_terminal;
+  bool timestamps;
 };
 
 // Writes "chat: <message>\n" to `error_fd`. Synchronous: diagnostics are short and rare. When the
-// descriptor shares a terminal with stdin, Asio has made it non-blocking, hence the poll.
+// descriptor shares a terminal with stdin, Asio has made it non-blocking: write_fully waits.
 void report(int error_fd, const std::string& message) {
-  const std::string line = "chat: " + message + "\n";
-  std::string_view rest = line;
-  while (!rest.empty()) {
-    const ssize_t written = ::write(error_fd, rest.data(), rest.size());
-    if (written >= 0) {
-      rest.remove_prefix(static_cast<std::size_t>(written));
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      pollfd writable{error_fd, POLLOUT, 0};
-      ::poll(&writable, 1, -1);
-    } else if (errno != EINTR) {
-      return;  // nowhere left to report to
-    }
-  }
+  write_fully(error_fd, "chat: " + message + "\n");
 }
 
 // O_NONBLOCK belongs to the open file description, which a dup shares with the caller's
@@ -117,63 +102,27 @@ bool open_duplicate(asio::posix::stream_descriptor& descriptor, int fd, error_co
   return !error;
 }
 
-std::string host_and_port(const ChatClientOptions& options) {
-  const bool ipv6_literal = options.host.find(':') != std::string::npos;
-  return (ipv6_literal ? "[" + options.host + "]" : options.host) + ":" +
-         std::to_string(options.port);
-}
-
 bool is_quit_command(std::string_view line) {
   return line == "/quit" || line.starts_with("/quit ");
 }
 
 // Appends each line of `lines` (the last one may lack its "\n") as it should be displayed.
-void append_printable_lines(std::string& out, std::string_view lines, bool is_terminal) {
+// Only a terminal gets styles: notices dimmed and errors in bold red, SGR sequences added after
+// neutralising so that the only ones reaching the terminal are ours.
+void append_printable_lines(std::string& out, std::string_view lines, const Output& output) {
   while (!lines.empty()) {
     const std::size_t end = std::min(lines.find('\n'), lines.size());
     const std::string_view line = lines.substr(0, end);
+    if (output.timestamps) out.append(console::clock_prefix());
     std::string_view style;
-    if (is_terminal && line.starts_with("* ")) style = notice_style;
-    if (is_terminal && line.starts_with("! ")) style = error_style;
+    if (output.is_terminal && line.starts_with("* ")) style = notice_style;
+    if (output.is_terminal && line.starts_with("! ")) style = error_style;
     out.append(style);
     actors::append_neutralized(out, line);
     if (!style.empty()) out.append(reset_style);
     out.push_back('\n');
     lines.remove_prefix(std::min(end + 1, lines.size()));
   }
-}
-
-// The client's side of TLS: the server's certificate checked against `options.ca_file` (or the
-// system's authorities) and its name against the host we were asked to reach (also sent as SNI).
-net::ClientStream over_tls(tcp::socket socket, const ChatClientOptions& options) {
-  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
-  error_code ignored;
-  if (options.ca_file)
-    context->load_verify_file(*options.ca_file, ignored);  // a bad file fails verification
-  else
-    context->set_default_verify_paths(ignored);
-  net::ClientStream stream(std::move(socket), std::move(context));
-  net::ClientStream::TlsStream& tls = *stream.tls();
-  // SNI. What the SSL_set_tlsext_host_name macro expands to, without its C cast.
-  SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-           const_cast<char*>(options.host.c_str()));
-  if (options.insecure) {
-    tls.set_verify_mode(asio::ssl::verify_none);
-  } else {
-    tls.set_verify_mode(asio::ssl::verify_peer);
-    tls.set_verify_callback(asio::ssl::host_name_verification(options.host));
-  }
-  return stream;
-}
-
-asio::awaitable<error_code> handshake(net::ClientStream& stream) {
-  asio::steady_timer deadline(stream.get_executor(), tls_handshake_deadline);
-  auto outcome =
-      co_await (stream.tls()->async_handshake(asio::ssl::stream_base::client, use_tuple) ||
-                deadline.async_wait(use_tuple));
-  if (outcome.index() == 1) co_return asio::error::timed_out;
-  co_return std::get<0>(std::get<0>(outcome));
 }
 
 // Prints every line the server sends until it closes the connection. `incoming` belongs to the
@@ -202,8 +151,7 @@ asio::awaitable<ServerEnd> print_server_lines(net::ClientStream& socket, std::st
     // Show every complete line; once the server has closed, an unterminated tail is shown too.
     const std::size_t shown = closed ? incoming.size() : incoming.rfind('\n') + 1;
     printable.clear();
-    append_printable_lines(printable, std::string_view(incoming).substr(0, shown),
-                           output.is_terminal);
+    append_printable_lines(printable, std::string_view(incoming).substr(0, shown), output);
     if (!printable.empty()) {
       auto [write_error, written] =
           co_await asio::async_write(output.descriptor, asio::buffer(printable), use_tuple);
@@ -280,40 +228,20 @@ asio::awaitable<int> run_chat_client(ChatClientOptions options, int input_fd, in
 
   error_code error;
   asio::posix::stream_descriptor input(executor);
-  Output output{asio::posix::stream_descriptor(executor), ::isatty(output_fd) == 1};
+  Output output{asio::posix::stream_descriptor(executor), ::isatty(output_fd) == 1,
+                options.timestamps};
   if (!open_duplicate(input, input_fd, error) ||
       !open_duplicate(output.descriptor, output_fd, error)) {
     report(error_fd, "cannot use the standard descriptors: " + error.message());
     co_return EXIT_FAILURE;
   }
 
-  tcp::resolver resolver(executor);
-  const std::string service = std::to_string(options.port);
-  auto [resolve_error, endpoints] = co_await resolver.async_resolve(
-      options.host, service, tcp::resolver::numeric_service, use_tuple);
-  if (resolve_error) {
-    report(error_fd, "cannot resolve " + options.host + ": " + resolve_error.message());
+  auto connection = co_await connect_to_server(options);
+  if (const auto* failure = std::get_if<std::string>(&connection)) {
+    report(error_fd, *failure);
     co_return EXIT_FAILURE;
   }
-  tcp::socket connected(executor);
-  auto [connect_error, endpoint] = co_await asio::async_connect(connected, endpoints, use_tuple);
-  if (connect_error) {
-    report(error_fd,
-           "cannot connect to " + host_and_port(options) + ": " + connect_error.message());
-    co_return EXIT_FAILURE;
-  }
-  connected.set_option(tcp::no_delay(true), error);  // a chat line should not wait for the next
-  net::ClientStream socket = options.tls ? over_tls(std::move(connected), options)
-                                         : net::ClientStream(std::move(connected));
-  if (options.tls) {
-    const error_code failed = co_await handshake(socket);
-    if (failed) {
-      report(error_fd, "TLS handshake with " + host_and_port(options) + " failed: " +
-                           (failed == asio::error::timed_out ? std::string("timed out")
-                                                             : failed.message()));
-      co_return EXIT_FAILURE;
-    }
-  }
+  net::ClientStream socket = std::move(std::get<net::ClientStream>(connection));
 
   if (options.nick) {
     const std::string nick_command = "/nick " + *options.nick + "\n";

@@ -1,6 +1,10 @@
-// `chat`, the console client: parses the flags and runs run_chat_client on stdin, stdout and
-// stderr. Exit codes: 0 done, 1 connection or I/O failure, 2 bad flags, 128+N on signal N.
+// `chat`, the console client: parses the flags and runs on stdin, stdout and stderr, as the
+// terminal client (console/) when stdin and stdout are a terminal and as the plain piped one
+// (chat_client) otherwise. Exit codes: 0 done, 1 connection or I/O failure, 2 bad flags, 128+N on
+// signal N.
 #include <unistd.h>
+
+#include <clocale>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,6 +20,7 @@
 #include <variant>
 
 #include "app/chat_client.hpp"
+#include "app/console/console_client.hpp"
 #include "app/version.hpp"
 
 namespace {
@@ -49,10 +54,23 @@ bool is_sendable_nick(const std::string& nick) {
 std::variant<ChatClientOptions, ExitNow> parse_flags(int argc, char** argv) {
   po::options_description described(
       "Usage: chat [--host HOST] [--port PORT] [--nick NAME] [--tls [--ca FILE] [--insecure]]\n"
+      "            [--timestamps] [--no-reconnect]\n"
       "\n"
-      "Sends each line of standard input to a chatd server and prints what the room says.\n"
-      "Type `quit` to leave at once, or `/quit [reason]` to say goodbye first. At the end of\n"
-      "input, the lines the server still sends are printed for up to 2 seconds.\n"
+      "Chats in a chatd room: each line you type is sent, and what the room says is printed.\n"
+      "Type `quit` to leave at once, or `/quit [reason]` to say goodbye first; `/help` lists\n"
+      "the server's commands (/nick, /join, /who, /me, /msg, /topic, /rooms).\n"
+      "\n"
+      "On a terminal the input line stays at the bottom, prompted [nick@room], while the room's\n"
+      "lines scroll above it. Editing keys: Left/Right, Home/End or Ctrl-A/Ctrl-E, Ctrl-W\n"
+      "(delete a word), Ctrl-U (the line), Up/Down (history), Ctrl-R (search history), Tab\n"
+      "(complete a command or a name seen in the room; twice lists the choices), Ctrl-D (leave).\n"
+      "Names are coloured, your own in bold; notices are dimmed and errors red. When the\n"
+      "server goes away, chat reconnects with a growing pause (1 s doubling to 30 s) and takes\n"
+      "back its nickname and room.\n"
+      "\n"
+      "Piped (stdin or stdout not a terminal), chat sends standard input line by line and prints\n"
+      "plain lines; at the end of input it prints what the server still sends for up to 2 s,\n"
+      "and it exits when the connection ends.\n"
       "\n"
       "Options");
   std::string host;
@@ -68,7 +86,9 @@ std::variant<ChatClientOptions, ExitNow> parse_flags(int argc, char** argv) {
       ("tls", "connect over TLS (chatd --line-tls), checking the server's certificate and name")  //
       ("ca", po::value(&ca_file)->value_name("FILE"),
        "with --tls: trust the certificate authorities in FILE (PEM) instead of the system's")  //
-      ("insecure", "with --tls: do not check the server's certificate (testing only)");
+      ("insecure", "with --tls: do not check the server's certificate (testing only)")  //
+      ("timestamps", "start each received line with the local time, HH:MM")            //
+      ("no-reconnect", "on a terminal: exit when the connection ends or cannot be made");
   po::variables_map flags;
   try {
     // An empty positional description makes a stray argument an error instead of ignored.
@@ -101,6 +121,8 @@ std::variant<ChatClientOptions, ExitNow> parse_flags(int argc, char** argv) {
   options.tls = tls;
   if (flags.count("ca") != 0) options.ca_file = ca_file;
   options.insecure = flags.count("insecure") != 0;
+  options.timestamps = flags.count("timestamps") != 0;
+  options.reconnect = flags.count("no-reconnect") == 0;
   options.host = host;
   options.port = static_cast<std::uint16_t>(port);
   if (flags.count("nick") != 0) {
@@ -128,7 +150,7 @@ int report_internal_error(const std::exception_ptr& failure) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 // Runs the client on this thread's stdin, stdout and stderr until it ends or a signal arrives.
-int run_console_client(ChatClientOptions options) {
+int run_client(ChatClientOptions options) {
   int exit_code = EXIT_FAILURE;
   asio::io_context io;
   // A signal stops the io_context; destroying it destroys the client's frame, which closes the
@@ -139,8 +161,10 @@ int run_console_client(ChatClientOptions options) {
     exit_code = 128 + signal_number;
     io.stop();
   });
-  auto client =
-      chatd::app::run_chat_client(std::move(options), STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO);
+  const bool on_terminal = ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
+  auto client = on_terminal ? chatd::app::console::run_console_client(std::move(options))
+                            : chatd::app::run_chat_client(std::move(options), STDIN_FILENO,
+                                                          STDOUT_FILENO, STDERR_FILENO);
   asio::co_spawn(io, std::move(client), [&](const std::exception_ptr& failure, int code) {
     exit_code = failure ? report_internal_error(failure) : code;
     stop_signals.cancel();
@@ -158,5 +182,8 @@ int main(int argc, char** argv) {
   // A closed stdout must become a reported write error, not a silent death that would leave a
   // terminal's stdin non-blocking.
   std::signal(SIGPIPE, SIG_IGN);
-  return run_console_client(std::move(std::get<ChatClientOptions>(parsed)));
+  // The terminal's character set, for the line editor's wide characters; numbers and messages
+  // stay in the C locale.
+  std::setlocale(LC_CTYPE, "");
+  return run_client(std::move(std::get<ChatClientOptions>(parsed)));
 }

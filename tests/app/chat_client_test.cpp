@@ -23,6 +23,7 @@
 #include <exception>
 #include <optional>
 #include <stdexcept>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -246,6 +247,17 @@ TEST(ChatClient, PrintsLinesByteExactWhenOutputIsNotATerminal) {
   const std::string lines = "* alice joined\n! unknown command\nalice:caf\xC3\xA9\t:)\n";
   const ClientRun run = run_client({.greeting = lines}, {});
   EXPECT_EQ(run.output, lines);
+}
+
+TEST(ChatClient, StartsEachReceivedLineWithTheTimeWhenAskedAndAddsNothingElse) {
+  ChatClientOptions options;
+  options.timestamps = true;
+  const ClientRun run =
+      run_client({.greeting = "* alice joined\nalice:hi\n"}, {.options = options});
+  EXPECT_TRUE(std::regex_match(run.output,
+                               std::regex("[0-2][0-9]:[0-5][0-9] \\* alice joined\n"
+                                          "[0-2][0-9]:[0-5][0-9] alice:hi\n")))
+      << run.output;
 }
 
 TEST(ChatClient, DimsNoticesAndShowsErrorsInBoldRedOnATerminal) {

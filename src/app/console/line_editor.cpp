@@ -1,0 +1,189 @@
+// LineEditor on libedit. Two libedit habits shape this file: its callback mode ends with every
+// finished line (so the handler is installed again each time), and it knows nothing of text we
+// print, so print_above() erases the input rows itself and has libedit draw them again below.
+#include "app/console/line_editor.hpp"
+
+#include <editline/readline.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <cwchar>
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+#include "app/blocking_write.hpp"
+
+namespace chatd::app::console {
+namespace {
+
+constexpr int history_entries = 1000;
+constexpr int fallback_columns = 80;
+
+// libedit calls back through plain functions, so they find the editor here.
+LineEditor* current_editor = nullptr;
+// What on_tab offers libedit, handed out one at a time by next_candidate.
+std::vector<std::string> candidates;
+std::size_t next_candidate_index = 0;
+
+// Words are separated by blanks only: nicknames may hold []{}|^` and room names too.
+char word_breaks[] = " \t";
+
+int terminal_columns() {
+  int rows = 0;
+  int columns = 0;
+  rl_get_screen_size(&rows, &columns);
+  return columns > 0 ? columns : fallback_columns;
+}
+
+// How many rows below the prompt's first row the cursor is after `text` has been drawn from the
+// prompt's start, wrapping as libedit does: a character that does not fit on a row moves whole
+// to the next one, and filling a row moves the cursor to the next one.
+std::size_t rows_taken_before_end(std::string_view text, int columns) {
+  const auto width_limit = static_cast<std::size_t>(columns);
+  std::mbstate_t state{};
+  std::size_t row = 0;
+  std::size_t column = 0;
+  while (!text.empty()) {
+    wchar_t character = 0;
+    std::size_t used = std::mbrtowc(&character, text.data(), text.size(), &state);
+    std::size_t width = 0;
+    if (used == static_cast<std::size_t>(-1) || used == static_cast<std::size_t>(-2)) {
+      state = std::mbstate_t{};
+      used = 1;
+      width = 4;  // libedit shows a byte it cannot decode as \ooo
+    } else if (character == L'\t') {
+      width = 8 - column % 8;
+    } else {
+      const int columns_of_character = ::wcwidth(character);
+      width = columns_of_character < 0 ? 2 : static_cast<std::size_t>(columns_of_character);
+    }
+    if (column + width > width_limit) {
+      ++row;
+      column = 0;
+    }
+    column += width;
+    if (column >= width_limit) {
+      ++row;
+      column = 0;
+    }
+    text.remove_prefix(used == 0 ? 1 : used);
+  }
+  return row;
+}
+
+char* next_candidate(const char* /*word*/, int state) {
+  if (state == 0) next_candidate_index = 0;
+  if (next_candidate_index == candidates.size()) return nullptr;
+  return ::strdup(candidates[next_candidate_index++].c_str());
+}
+
+// The previous history entry, to keep a line typed twice in a row from filling history.
+bool repeats_last_history_entry(const char* line) {
+  const HIST_ENTRY* last = history_get(history_base + history_length - 1);
+  return last != nullptr && last->line != nullptr && std::strcmp(last->line, line) == 0;
+}
+
+}  // namespace
+
+LineEditor::LineEditor(std::string prompt, LineHandler on_line, Completer complete)
+    : prompt_(std::move(prompt)), on_line_(std::move(on_line)), complete_(std::move(complete)) {
+  if (current_editor != nullptr) throw std::logic_error("only one LineEditor at a time");
+  current_editor = this;
+  rl_readline_name = "chat";  // the section of ~/.editrc that applies
+  // Signals (SIGINT, SIGTERM, SIGWINCH) are the Asio loop's: libedit must not install handlers.
+  rl_catch_signals = 0;
+  rl_catch_sigwinch = 0;
+  rl_initialize();
+  stifle_history(history_entries);
+  // libedit's emacs map kills the marked region on Ctrl-W; terminal users expect the word.
+  rl_parse_and_bind("bind ^W ed-delete-prev-word");
+  rl_basic_word_break_characters = word_breaks;
+  rl_completer_word_break_characters = word_breaks;
+  rl_attempted_completion_function = &LineEditor::on_tab;
+  rl_callback_handler_install(prompt_.c_str(), &LineEditor::on_line_finished);
+}
+
+LineEditor::~LineEditor() {
+  erase_input_rows(rows_above_cursor());
+  rl_callback_handler_remove();
+  current_editor = nullptr;
+}
+
+void LineEditor::read_available() {
+  pollfd terminal{STDIN_FILENO, POLLIN, 0};
+  while (!hung_up_ && ::poll(&terminal, 1, 0) == 1) {
+    if ((terminal.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
+      finished_.emplace_back(std::nullopt);  // hung up: nothing more will be typed
+      hung_up_ = true;
+      break;
+    }
+    rl_callback_read_char();
+  }
+  // Handed over only now, with libedit's state settled, so handlers may print and redraw.
+  auto lines = std::exchange(finished_, {});
+  for (auto& line : lines) on_line_(std::move(line));
+}
+
+void LineEditor::print_above(std::string_view lines) {
+  if (lines.empty()) return;
+  erase_input_rows(rows_above_cursor());
+  write_fully(STDOUT_FILENO, lines);
+  rl_forced_update_display();
+}
+
+void LineEditor::set_prompt(std::string prompt) {
+  if (prompt == prompt_) return;
+  erase_input_rows(rows_above_cursor());
+  prompt_ = std::move(prompt);
+  rl_set_prompt(prompt_.c_str());
+  rl_forced_update_display();
+}
+
+void LineEditor::resize() {
+  rl_resize_terminal();
+  erase_input_rows(rows_above_cursor());
+  rl_forced_update_display();
+}
+
+std::size_t LineEditor::rows_above_cursor() const {
+  std::string drawn = prompt_;
+  if (rl_line_buffer != nullptr) drawn.append(rl_line_buffer, static_cast<std::size_t>(rl_point));
+  return rows_taken_before_end(drawn, terminal_columns());
+}
+
+void LineEditor::erase_input_rows(std::size_t rows_above) {
+  std::string erase = "\r";
+  if (rows_above > 0) erase += "\x1b[" + std::to_string(rows_above) + "A";
+  erase += "\x1b[J";
+  write_fully(STDOUT_FILENO, erase);
+}
+
+void LineEditor::on_line_finished(char* raw_line) {
+  const std::unique_ptr<char, decltype(&std::free)> line(raw_line, &std::free);
+  LineEditor& editor = *current_editor;
+  if (line) {
+    // libedit has left the cursor on the row below the finished input. The room echoes what is
+    // sent, so the input goes from the screen rather than appearing twice.
+    const std::string drawn = editor.prompt_ + line.get();
+    editor.erase_input_rows(rows_taken_before_end(drawn, terminal_columns()) + 1);
+    if (line.get()[0] != '\0' && !repeats_last_history_entry(line.get())) add_history(line.get());
+    editor.finished_.emplace_back(line.get());
+  } else {
+    editor.erase_input_rows(editor.rows_above_cursor());
+    editor.finished_.emplace_back(std::nullopt);
+  }
+  rl_callback_handler_install(editor.prompt_.c_str(), &LineEditor::on_line_finished);
+}
+
+char** LineEditor::on_tab(const char* word, int start, int /*end*/) {
+  rl_attempted_completion_over = 1;  // never fall back to completing file names
+  const std::string_view before_word(rl_line_buffer, static_cast<std::size_t>(start));
+  candidates = current_editor->complete_(before_word, word);
+  if (candidates.empty()) return nullptr;
+  return rl_completion_matches(word, &next_candidate);
+}
+
+}  // namespace chatd::app::console
