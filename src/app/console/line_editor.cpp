@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <cwchar>
@@ -21,6 +23,9 @@ namespace {
 
 constexpr int history_entries = 1000;
 constexpr int fallback_columns = 80;
+// A terminal sends a key's escape sequence in one write: what has not followed an ESC by then
+// belongs to no sequence.
+constexpr int escape_sequence_wait_ms = 50;
 
 // libedit calls back through plain functions, so they find the editor here.
 LineEditor* current_editor = nullptr;
@@ -74,6 +79,35 @@ std::size_t rows_taken_before_end(std::string_view text, int columns) {
   return row;
 }
 
+// Reads one character of input for libedit, whole (a UTF-8 one is several bytes), or -1 for none.
+// libedit reads the rest of a key sequence after an ESC as it would anything else, blocking, so a
+// lone Esc would hold the whole client until the next key; here the rest must come promptly or
+// the sequence is over (libedit then drops the ESC).
+int read_character(FILE* /*input*/) {
+  static bool after_escape = false;
+  if (after_escape) {
+    after_escape = false;
+    pollfd input{STDIN_FILENO, POLLIN, 0};
+    if (::poll(&input, 1, escape_sequence_wait_ms) != 1) return -1;
+  }
+  std::mbstate_t state{};
+  for (std::size_t bytes = 0; bytes < MB_LEN_MAX; ++bytes) {
+    char byte = 0;
+    ssize_t got = 0;
+    do {
+      got = ::read(STDIN_FILENO, &byte, 1);
+    } while (got == -1 && errno == EINTR);
+    if (got != 1) return -1;
+    wchar_t character = 0;
+    const std::size_t used = std::mbrtowc(&character, &byte, 1, &state);
+    if (used == static_cast<std::size_t>(-2)) continue;  // more of this character to come
+    if (used == static_cast<std::size_t>(-1)) return static_cast<unsigned char>(byte);
+    after_escape = character == L'\x1b';
+    return static_cast<int>(character);
+  }
+  return -1;
+}
+
 char* next_candidate(const char* /*word*/, int state) {
   if (state == 0) next_candidate_index = 0;
   if (next_candidate_index == candidates.size()) return nullptr;
@@ -96,6 +130,7 @@ LineEditor::LineEditor(std::string prompt, LineHandler on_line, Completer comple
   // Signals (SIGINT, SIGTERM, SIGWINCH) are the Asio loop's: libedit must not install handlers.
   rl_catch_signals = 0;
   rl_catch_sigwinch = 0;
+  rl_getc_function = &read_character;
   rl_initialize();
   stifle_history(history_entries);
   // libedit's emacs map kills the marked region on Ctrl-W; terminal users expect the word.
