@@ -89,9 +89,9 @@ asio::awaitable<Connection> connect_to_server(ChatClientOptions options) {
   if (options.tls) {
     const error_code failed = co_await handshake(std::get<net::ClientStream>(stream));
     if (failed) {
-      Connection refused = "TLS handshake with " + host_and_port(options) + " failed: " +
-                           (failed == asio::error::timed_out ? std::string("timed out")
-                                                             : failed.message());
+      Connection refused =
+          "TLS handshake with " + host_and_port(options) + " failed: " +
+          (failed == asio::error::timed_out ? std::string("timed out") : failed.message());
       co_return std::move(refused);
     }
   }

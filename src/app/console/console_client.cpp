@@ -48,8 +48,8 @@ constexpr milliseconds longest_pause{30000};
 // Typed lines waiting for a server that does not read are refused past this.
 constexpr std::size_t max_unsent_bytes = 1024 * 1024;
 
-constexpr std::array<std::string_view, 9> commands = {
-    "/help", "/join", "/me", "/msg", "/nick", "/quit", "/rooms", "/topic", "/who"};
+constexpr std::array<std::string_view, 9> commands = {"/help", "/join",  "/me",    "/msg", "/nick",
+                                                      "/quit", "/rooms", "/topic", "/who"};
 
 bool is_quit_command(std::string_view line) {
   return line == "/quit" || line.starts_with("/quit ");
@@ -84,10 +84,11 @@ class Console {
   Console(const asio::any_io_executor& executor, ChatClientOptions chosen)
       : options(std::move(chosen)),
         typed(executor),
-        editor(prompt_text(), [this](std::optional<std::string> line) { on_line(std::move(line)); },
-               [this](std::string_view before, std::string_view word) {
-                 return complete(before, word);
-               }) {}
+        editor(
+            prompt_text(), [this](std::optional<std::string> line) { on_line(std::move(line)); },
+            [this](std::string_view before, std::string_view word) {
+              return complete(before, word);
+            }) {}
 
   void tell(std::string_view message, std::string_view style) {
     std::string line;
@@ -125,15 +126,20 @@ class Console {
     }
     const bool quitting = is_quit_command(*line);
     if (!connected) {
-      if (quitting) quit_now = true;
-      else tell("not connected: line not sent (the up arrow brings it back)", error_style);
+      if (quitting)
+        quit_now = true;
+      else
+        tell("not connected: line not sent (the up arrow brings it back)", error_style);
       return;
     }
     if (leaving) return;  // the server ignores lines after /quit
-    if (line->size() > options.max_input_line || unsent.size() + line->size() > max_unsent_bytes) {
-      tell("line not sent: longer than " + std::to_string(options.max_input_line) +
-               " bytes, or too much is waiting to be sent",
+    if (line->size() > options.max_input_line) {
+      tell("line not sent: longer than " + std::to_string(options.max_input_line) + " bytes",
            error_style);
+      return;
+    }
+    if (unsent.size() + line->size() > max_unsent_bytes) {
+      tell("line not sent: the server is not taking what is already waiting", error_style);
       return;
     }
     unsent.append(*line).push_back('\n');
@@ -211,7 +217,8 @@ asio::awaitable<ConnectionEnd> send_typed_lines(Console& console, net::ClientStr
       if (console.unsent.empty()) co_return ConnectionEnd::cancelled;
     }
     sending.swap(console.unsent);
-    auto [write_error, written] = co_await asio::async_write(stream, asio::buffer(sending), use_tuple);
+    auto [write_error, written] =
+        co_await asio::async_write(stream, asio::buffer(sending), use_tuple);
     if (write_error == asio::error::operation_aborted) co_return ConnectionEnd::cancelled;
     if (write_error) {
       console.tell("cannot send to the server: " + write_error.message(), error_style);
@@ -236,13 +243,15 @@ asio::awaitable<ConnectionEnd> converse(Console& console, net::ClientStream& str
     greeting.append("/nick ").append(*nick).push_back('\n');
     console.roster.nick_requested(*nick);
   }
-  if (!console.roster.in_lobby()) greeting.append("/join ").append(console.roster.room()).push_back('\n');
+  if (!console.roster.in_lobby())
+    greeting.append("/join ").append(console.roster.room()).push_back('\n');
   greeting.append("/who\n");
   console.unsent = std::move(greeting);
   console.connected = true;
   console.tell("connected to " + host_and_port(console.options), notice_style);
   console.refresh_prompt();
-  const auto end = co_await (show_server_lines(console, stream) || send_typed_lines(console, stream));
+  const auto end =
+      co_await (show_server_lines(console, stream) || send_typed_lines(console, stream));
   console.connected = false;
   console.unsent.clear();
   console.refresh_prompt();
@@ -280,9 +289,8 @@ asio::awaitable<void> read_keys(Console& console) {
   // Waiting makes a descriptor non-blocking, and stdin shares its open file with stdout, where
   // libedit writes with stdio. The terminal opened again is a file of its own to wait on.
   const char* terminal_path = ::ttyname(STDIN_FILENO);
-  const int terminal_fd = terminal_path != nullptr
-                              ? ::open(terminal_path, O_RDONLY | O_NOCTTY | O_CLOEXEC)
-                              : -1;
+  const int terminal_fd =
+      terminal_path != nullptr ? ::open(terminal_path, O_RDONLY | O_NOCTTY | O_CLOEXEC) : -1;
   if (terminal_fd == -1) {
     console.tell("cannot open the terminal to wait for input", error_style);
     co_return;

@@ -61,9 +61,13 @@ void Roster::connected_as(std::string address_name) {
   names_.clear();
 }
 
-void Roster::nick_requested(std::string_view name) { requested_nick_ = std::string(name); }
+void Roster::nick_requested(std::string_view name) {
+  requested_nick_ = std::string(name);
+}
 
-bool Roster::in_lobby() const { return base::equal_ignoring_case(room_, "lobby"); }
+bool Roster::in_lobby() const {
+  return base::equal_ignoring_case(room_, "lobby");
+}
 
 void Roster::observe(std::string_view line) {
   if (const auto message = split_message(line)) {
