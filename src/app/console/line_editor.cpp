@@ -108,6 +108,15 @@ int read_character(FILE* /*input*/) {
   return -1;
 }
 
+// Back to the start of the prompt's first row, `rows_above` rows up, and clear to the end of the
+// screen.
+std::string erasure(std::size_t rows_above) {
+  std::string erase = "\r";
+  if (rows_above > 0) erase += "\x1b[" + std::to_string(rows_above) + "A";
+  erase += "\x1b[J";
+  return erase;
+}
+
 char* next_candidate(const char* /*word*/, int state) {
   if (state == 0) next_candidate_index = 0;
   if (next_candidate_index == candidates.size()) return nullptr;
@@ -164,8 +173,9 @@ void LineEditor::read_available() {
 
 void LineEditor::print_above(std::string_view lines) {
   if (lines.empty()) return;
-  erase_input_rows(rows_above_cursor());
-  write_fully(STDOUT_FILENO, lines);
+  std::string screen = erasure(rows_above_cursor());  // one write: a terminal write is costly
+  screen.append(lines);
+  write_fully(STDOUT_FILENO, screen);
   rl_forced_update_display();
 }
 
@@ -190,10 +200,7 @@ std::size_t LineEditor::rows_above_cursor() const {
 }
 
 void LineEditor::erase_input_rows(std::size_t rows_above) {
-  std::string erase = "\r";
-  if (rows_above > 0) erase += "\x1b[" + std::to_string(rows_above) + "A";
-  erase += "\x1b[J";
-  write_fully(STDOUT_FILENO, erase);
+  write_fully(STDOUT_FILENO, erasure(rows_above));
 }
 
 void LineEditor::on_line_finished(char* raw_line) {
