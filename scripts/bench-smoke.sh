@@ -112,4 +112,6 @@ done
 "$build/benchmarks/chat-bench" --ports "${node_ports[0]},${node_ports[1]}" --mode fanout \
   --subscribers 6 --publishers 4 --messages 100 --check-order --server-pid "${cluster[1]}" \
   --server-pid "${cluster[2]}" --store-pid "$redis" --duration-limit 15 >/dev/null
-echo "benchmarks: micro-benchmarks, chat-bench (one node, its IRC and TLS doors, and a cluster of two) and chat-soak smoke runs completed"
+# The terminal client against the piped one (a chatd and a tmux of its own).
+python3 benchmarks/console_bench.py "$build" --lines 2000 --rounds 1 >/dev/null
+echo "benchmarks: micro-benchmarks, chat-bench (one node, its IRC and TLS doors, and a cluster of two), chat-soak and console_bench smoke runs completed"
