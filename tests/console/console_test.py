@@ -147,7 +147,9 @@ class Terminal:
         self.socket_path = os.path.join(test.directory, f"tmux-{time.monotonic_ns()}")
         command = [CHAT, "--port", str(port), *flags]
         if shell_after is not None:  # run `shell_after` in the pane once chat has exited
-            command = ["sh", "-c", '"$@"; ' + shell_after, "sh", *command]
+            # The shell survives the Ctrl-C meant for chat (an interactive shell would run chat
+            # in a process group of its own); chat starts with the default action again.
+            command = ["sh", "-c", 'trap : INT; "$@"; ' + shell_after, "sh", *command]
         # No configuration: the user's ~/.tmux.conf stays out of the test. A sanitizer build's
         # reports go to files the test checks, not to the pane.
         environment = ["LANG=C.UTF-8", "LC_ALL=C.UTF-8", "TERM=xterm-256color"]
@@ -490,6 +492,17 @@ class ConsoleTest(unittest.TestCase):
         terminal.press("C-d")
         bob.wait_for("* alice left (quit)")
         terminal.wait_row("exit 0")
+        settings = " ".join(terminal.rows())
+        self.assertRegex(settings, r"(^| )icanon( |$)")
+        self.assertRegex(settings, r"(^| )echo( |$)")
+
+    def test_ctrl_c_exits_130_and_restores_the_terminal(self):
+        bob = Member(self, self.chatd.port, "bob")
+        terminal = self.chat(shell_after='echo "exit $?"; stty -a; sleep 30')
+        terminal.type("half a line")
+        terminal.press("C-c")
+        terminal.wait_row("exit 130")
+        bob.wait_for("* alice left (closed)")
         settings = " ".join(terminal.rows())
         self.assertRegex(settings, r"(^| )icanon( |$)")
         self.assertRegex(settings, r"(^| )echo( |$)")
