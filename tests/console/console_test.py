@@ -298,6 +298,21 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(bob.received().count("alice:I am typing a long sentence here"), 1)
         self.assertEqual(sum("I am typing" in row for row in terminal.rows()), 1)
 
+    def test_the_cursor_stays_where_it_was_when_lines_arrive(self):
+        bob = Member(self, self.chatd.port, "bob")
+        terminal = self.chat()
+        terminal.type("hello world")
+        terminal.press("Left", "Left", "Left", "Left", "Left")
+        before_world = str(len("[alice@lobby] hello "))
+        eventually(lambda: terminal.pane("cursor_x") == before_world, "the cursor did not move")
+        bob.send("meanwhile")
+        terminal.wait_row("bob:meanwhile")
+        self.assertEqual(terminal.pane("cursor_x"), before_world)
+        terminal.type("big ")
+        terminal.wait_last_row("[alice@lobby] hello big world")
+        terminal.press("Enter")
+        bob.wait_for("alice:hello big world")
+
     def test_an_input_longer_than_a_row_stays_whole_below_incoming_lines(self):
         bob = Member(self, self.chatd.port, "bob")
         terminal = self.chat()
