@@ -1,11 +1,13 @@
 #include "app/console/terminal_style.hpp"
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <ctime>
 
 #include "actors/safe_text.hpp"
 #include "app/console/roster.hpp"
+#include "base/ascii.hpp"
 
 namespace chatd::app::console {
 namespace {
@@ -26,7 +28,24 @@ std::uint32_t stable_hash(std::string_view text) {
   return hash;
 }
 
+bool is_name_character(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+         std::string_view("_-[]{}|^`").find(c) != std::string_view::npos;
+}
+
 }  // namespace
+
+bool mentions(std::string_view text, std::string_view name) {
+  if (name.empty()) return false;
+  for (std::size_t at = 0; at + name.size() <= text.size(); ++at) {
+    if (!base::equal_ignoring_case(text.substr(at, name.size()), name)) continue;
+    const bool starts_word = at == 0 || !is_name_character(text[at - 1]);
+    const std::size_t end = at + name.size();
+    const bool ends_word = end == text.size() || !is_name_character(text[end]);
+    if (starts_word && ends_word) return true;
+  }
+  return false;
+}
 
 std::string_view name_style(std::string_view name) {
   return name_colours[stable_hash(name) % name_colours.size()];
@@ -47,6 +66,11 @@ void append_styled_line(std::string& out, std::string_view line, std::string_vie
   const bool own = message->sender == own_name;
   out.append(own ? own_name_style : name_style(message->sender));
   out.append(message->name_part).append(reset_style).push_back(':');
+  const bool to_us = message->name_part.ends_with(std::string(" -> ").append(own_name));
+  if (!own && (to_us || mentions(message->text, own_name))) {
+    out.append(mention_style).append(message->text).append(reset_style).push_back('\n');
+    return;
+  }
   out.append(message->text).push_back('\n');
 }
 

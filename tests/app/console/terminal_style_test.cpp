@@ -36,8 +36,26 @@ TEST(TerminalStyle, OurOwnLinesHaveOurNameInBold) {
   EXPECT_EQ(styled("me:hello", "me"), "\x1b[1mme\x1b[0m:hello\n");
 }
 
-TEST(TerminalStyle, APrivateMessageIsColouredBySender) {
-  EXPECT_EQ(styled("bob -> me:psst"), std::string(name_style("bob")) + "bob -> me\x1b[0m:psst\n");
+TEST(TerminalStyle, AMessageThatMentionsUsIsBold) {
+  EXPECT_EQ(styled("bob:hey Alice, look", "alice"),
+            std::string(name_style("bob")) + "bob\x1b[0m:\x1b[1mhey Alice, look\x1b[0m\n");
+  EXPECT_EQ(styled("bob:malice aforethought", "alice"),
+            std::string(name_style("bob")) + "bob\x1b[0m:malice aforethought\n");
+}
+
+TEST(TerminalStyle, MentionsAreWholeNamesIgnoringCase) {
+  EXPECT_TRUE(mentions("alice: ping", "alice"));
+  EXPECT_TRUE(mentions("ping @ALICE", "alice"));
+  EXPECT_FALSE(mentions("alice_2 is someone else", "alice"));
+  EXPECT_FALSE(mentions("[alice]x", "alice"));  // brackets belong to names
+  EXPECT_FALSE(mentions("anything", ""));
+}
+
+TEST(TerminalStyle, APrivateMessageIsColouredBySenderAndBoldWhenItIsForUs) {
+  EXPECT_EQ(styled("bob -> carol:psst"),
+            std::string(name_style("bob")) + "bob -> carol\x1b[0m:psst\n");
+  EXPECT_EQ(styled("bob -> me:psst"),
+            std::string(name_style("bob")) + "bob -> me\x1b[0m:\x1b[1mpsst\x1b[0m\n");
 }
 
 TEST(TerminalStyle, NoticesAreDimAndErrorsBoldRed) {
