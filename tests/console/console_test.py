@@ -396,7 +396,7 @@ class ConsoleTest(unittest.TestCase):
         eventually(lambda: bob.received().count("alice:the build is green") == 2,
                    "the found line was not sent")
 
-    def test_tab_completes_a_name_seen_in_the_room_and_a_command(self):
+    def test_tab_completes_a_name_seen_in_the_room_a_command_and_a_room(self):
         Member(self, self.chatd.port, "bobby_tables")
         Member(self, self.chatd.port, "carol")
         terminal = self.chat()
@@ -421,6 +421,15 @@ class ConsoleTest(unittest.TestCase):
         terminal.wait_last_row("[alice@lobby] /msg dave_speaks yo")
         terminal.press("Enter")
         dave.wait_for("alice -> dave_speaks:yo")
+        dave.send("/join Backend")
+        terminal.type("/rooms")
+        terminal.press("Enter")
+        terminal.wait_row("* rooms: Backend (1), lobby (3)")
+        terminal.type("/join b")
+        terminal.press("Tab")
+        terminal.wait_last_row("[alice@lobby] /join Backend")
+        terminal.press("Enter")
+        terminal.wait_last_row("[alice@Backend]")
 
     def test_wide_characters_are_typed_edited_and_sent_whole(self):
         bob = Member(self, self.chatd.port, "bob")

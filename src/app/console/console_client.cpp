@@ -150,13 +150,20 @@ class Console {
     typed.cancel();
   }
 
+  // A command at the start of the line, a room after /join, a name anywhere else.
   std::vector<std::string> complete(std::string_view before_word, std::string_view word) const {
-    std::vector<std::string> matches;
-    if (before_word.find_first_not_of(" \t") == std::string_view::npos && word.starts_with('/')) {
+    const std::size_t first = before_word.find_first_not_of(" \t");
+    const std::string_view command_so_far =
+        first == std::string_view::npos ? std::string_view() : before_word.substr(first);
+    if (command_so_far.empty() && word.starts_with('/')) {
+      std::vector<std::string> matches;
       for (const std::string_view command : commands)
         if (command.starts_with(word)) matches.emplace_back(command);
       return matches;
     }
+    if (command_so_far.find_first_not_of(" \t", 5) == std::string_view::npos &&
+        command_so_far.starts_with("/join"))
+      return roster.rooms_starting_with(word);
     return roster.names_starting_with(word);
   }
 };

@@ -3,7 +3,6 @@
 #include "app/console/roster.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 
 #include "base/ascii.hpp"
@@ -76,8 +75,21 @@ void Roster::observe(std::string_view line) {
   }
   if (!line.starts_with("* ")) return;
   const std::string_view notice = line.substr(2);
+  if (notice.starts_with("rooms: ")) {  // "* rooms: Go (1), lobby (3), Rust (2)"
+    rooms_.clear();
+    std::string_view listing = notice.substr(7);
+    while (!listing.empty()) {
+      const std::size_t end = std::min(listing.find(", "), listing.size());
+      const std::string_view entry = listing.substr(0, end);
+      const std::string_view room = entry.substr(0, entry.find(" ("));
+      if (is_one_name(room) && rooms_.size() < max_rooms) rooms_.emplace(room);
+      listing.remove_prefix(std::min(end + 2, listing.size()));
+    }
+    return;
+  }
   if (const auto who = split_who_reply(notice)) {
     room_ = std::string(who->first);
+    if (rooms_.size() < max_rooms) rooms_.emplace(room_);
     names_.clear();
     std::string_view names = who->second;
     while (!names.empty() && !names.starts_with("(and ")) {
@@ -117,6 +129,15 @@ std::vector<std::string> Roster::names_starting_with(std::string_view prefix) co
   for (const std::string& name : names_) {
     if (starts_with_ignoring_case(name, prefix) && !base::equal_ignoring_case(name, own_name_))
       matches.push_back(name);
+  }
+  return matches;
+}
+
+std::vector<std::string> Roster::rooms_starting_with(std::string_view prefix) const {
+  std::vector<std::string> matches;
+  for (const std::string& room : rooms_) {
+    if (starts_with_ignoring_case(room, prefix) && !base::equal_ignoring_case(room, room_))
+      matches.push_back(room);
   }
   return matches;
 }

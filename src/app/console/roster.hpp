@@ -1,6 +1,7 @@
 // What the console client knows of where it is, learnt from the lines the server sends: its own
-// name, its room, and the names it has seen there (from /who and from recent speakers). It
-// feeds the prompt and Tab completion. Pure: no terminal, no socket.
+// name, its room, the names it has seen there (from /who and from recent speakers) and the rooms
+// it has heard of (from /rooms). It feeds the prompt and Tab completion. Pure: no terminal, no
+// socket.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,8 @@ class Roster {
  public:
   // Names remembered at most; past it, new speakers are not added until someone leaves.
   static constexpr std::size_t max_names = 2000;
+  // Rooms remembered at most, from the last /rooms answer and the rooms we were in.
+  static constexpr std::size_t max_rooms = 1000;
 
   // A new connection, on which the server calls us `address_name` (IP:PORT) until a /nick takes.
   // The room is kept: the client asks to rejoin it.
@@ -47,6 +50,10 @@ class Roster {
   // sorted.
   std::vector<std::string> names_starting_with(std::string_view prefix) const;
 
+  // The rooms named by /rooms and /who answers that start with `prefix` ignoring ASCII case,
+  // the current one left out, sorted.
+  std::vector<std::string> rooms_starting_with(std::string_view prefix) const;
+
  private:
   void remember(std::string_view name);
 
@@ -55,6 +62,7 @@ class Roster {
   std::optional<std::string> requested_nick_;
   std::string room_ = "lobby";
   std::set<std::string, std::less<>> names_;
+  std::set<std::string, std::less<>> rooms_;
 };
 
 }  // namespace chatd::app::console

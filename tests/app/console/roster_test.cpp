@@ -95,6 +95,18 @@ TEST(Roster, AReconnectKeepsTheRoomAndNicknameButForgetsTheNames) {
   EXPECT_TRUE(roster.names_starting_with("").empty());
 }
 
+TEST(Roster, RoomsComeFromTheRoomsListAndWhoAnswersLeavingOutTheCurrentOne) {
+  Roster roster;
+  roster.connected_as("me");
+  roster.observe("* rooms: Go (1), lobby (3), Rust (2), rust-lang (1)");
+  roster.observe("* 1 in den: me");
+  EXPECT_EQ(roster.rooms_starting_with(""), (Names{"Go", "Rust", "lobby", "rust-lang"}));
+  EXPECT_EQ(roster.rooms_starting_with("RU"), (Names{"Rust", "rust-lang"}));
+  roster.observe("* 1 in Rust: me");
+  EXPECT_EQ(roster.rooms_starting_with("ru"), (Names{"rust-lang"}));
+  EXPECT_EQ(roster.rooms_starting_with(""), (Names{"Go", "den", "lobby", "rust-lang"}));
+}
+
 TEST(Roster, RemembersAtMostItsLimitOfNames) {
   Roster roster;
   roster.connected_as("me");
