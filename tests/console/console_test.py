@@ -56,13 +56,13 @@ def eventually(check, what, timeout=5.0):
 class Chatd:
     """chatd on a loopback port (a free one, or `port`), line door only; stderr kept in a file."""
 
-    def __init__(self, test, port=0):
+    def __init__(self, test, port=0, *flags):
         self.log_path = os.path.join(test.directory, f"chatd-{time.monotonic_ns()}.log")
         self.log_file = open(self.log_path, "wb")
         test.addCleanup(self.log_file.close)
         self.proc = subprocess.Popen(
             [CHATD, "--threads", "2", "--host", HOST, "--port", str(port), "--web", "off",
-             "--irc", "off", "--history", "0"],
+             "--irc", "off", *(flags or ("--history", "0"))],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log_file)
         test.addCleanup(stop_pid, self.proc)
         line = eventually(lambda: re.search(r"listening on [\d.]+:(\d+)", self.log()),
@@ -502,6 +502,28 @@ class ConsoleTest(unittest.TestCase):
         terminal.wait_last_row("[alice@den] typed while away")
         terminal.press("Enter")
         bob.wait_for("alice:typed while away")
+
+    def test_after_a_reconnect_the_replay_shows_only_what_was_said_meanwhile(self):
+        # The server stays up: its idle timeout drops the silent client, which comes back into
+        # the same room and its history.
+        self.chatd.stop()
+        self.chatd = Chatd(self, 0, "--history", "100", "--idle-timeout", "2")
+        terminal = self.chat()
+        talker = Member(self, self.chatd.port, "bob")
+        for n in (1, 2, 3):
+            talker.send(f"seen {n}")
+        terminal.wait_row("bob:seen 3")
+        terminal.wait_row("! disconnected: idle for too long")
+        terminal.wait_row("chat: reconnecting in 1 s")
+        other = Member(self, self.chatd.port, "carol")
+        other.send("said while you were away")
+        terminal.wait_row("carol:said while you were away", timeout=8)
+        terminal.wait_row(re.compile(r"chat: \d+ replayed lines you saw before are not shown again"))
+        rows = terminal.rows()
+        for n in (1, 2, 3):
+            self.assertEqual(rows.count(f"bob:seen {n}"), 1, "\n".join(rows))
+        self.assertEqual(rows.count("carol:said while you were away"), 1)
+        self.assertNotIn("* last 4 messages:", rows)
 
     def test_no_reconnect_exits_when_the_server_goes_away(self):
         # The status comes from a shell after chat: tmux may leave a dead pane unreaped a while.

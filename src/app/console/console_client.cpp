@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "app/console/line_editor.hpp"
+#include "app/console/replay_trimmer.hpp"
 #include "app/console/roster.hpp"
 #include "app/console/terminal_style.hpp"
 #include "app/server_connection.hpp"
@@ -100,6 +101,7 @@ class Console {
 
   const ChatClientOptions options;
   Roster roster;
+  ReplayTrimmer replay;
   std::string unsent;        // typed lines the writer has not taken yet
   asio::steady_timer typed;  // cancelled when `unsent` grows, to wake the writer
   bool connected = false;
@@ -168,11 +170,34 @@ class Console {
   }
 };
 
+// Adds one line, styled, to what goes on the screen, and remembers it was shown.
+void show_line(Console& console, std::string& screen, std::string_view line) {
+  if (console.options.timestamps)
+    screen.append(notice_style).append(clock_prefix()).append(reset_style);
+  append_styled_line(screen, line, console.roster.own_name());
+  console.replay.shown(line);
+}
+
+// Shows what of a held replay the user has not seen.
+void show_replay(Console& console, std::string& screen) {
+  const ReplayTrimmer::Released released = console.replay.release();
+  if (released.skipped > 0) {
+    screen.append(notice_style).append("chat: ").append(std::to_string(released.skipped));
+    screen.append(" replayed lines you saw before are not shown again").append(reset_style);
+    screen.push_back('\n');
+  }
+  for (const std::string& line : released.lines) show_line(console, screen, line);
+}
+
 // Prints the server's lines above the input until the connection ends. `incoming` holds at most
-// one partial line between reads.
-asio::awaitable<ConnectionEnd> show_server_lines(Console& console, net::ClientStream& stream) {
+// one partial line between reads. On a connection after the first, the room's replay of its
+// history is held until it ends (at our own notice or the answer to our /who) and shown without
+// what the user saw before.
+asio::awaitable<ConnectionEnd> show_server_lines(Console& console, net::ClientStream& stream,
+                                                 bool reconnected) {
   std::string incoming;
   std::string screen;
+  bool first_line = true;
   for (;;) {
     auto [read_error, line_size] = co_await asio::async_read_until(
         stream, asio::dynamic_buffer(incoming, console.options.max_server_line), '\n', use_tuple);
@@ -195,12 +220,22 @@ asio::awaitable<ConnectionEnd> show_server_lines(Console& console, net::ClientSt
     while (!lines.empty()) {
       const std::size_t end = std::min(lines.find('\n'), lines.size());
       const std::string_view line = lines.substr(0, end);
-      console.roster.observe(line);
-      if (console.options.timestamps)
-        screen.append(notice_style).append(clock_prefix()).append(reset_style);
-      append_styled_line(screen, line, console.roster.own_name());
       lines.remove_prefix(std::min(end + 1, lines.size()));
+      const bool about_us = line.starts_with("* " + console.roster.own_name() + " ");
+      console.roster.observe(line);
+      const bool starts_replay = reconnected && first_line && is_replay_marker(line);
+      first_line = false;
+      if (starts_replay) {
+        console.replay.begin_replay(line);
+        continue;
+      }
+      if (console.replay.holding()) {
+        if (!about_us && !is_who_reply(line) && console.replay.hold(line)) continue;
+        show_replay(console, screen);
+      }
+      show_line(console, screen, line);
     }
+    if (closed && console.replay.holding()) show_replay(console, screen);
     console.editor.print_above(screen);
     console.refresh_prompt();
     incoming.erase(0, shown);
@@ -241,7 +276,8 @@ asio::awaitable<ConnectionEnd> send_typed_lines(Console& console, net::ClientStr
 }
 
 // One connection, from the greeting that claims our nickname and room back to its end.
-asio::awaitable<ConnectionEnd> converse(Console& console, net::ClientStream& stream) {
+asio::awaitable<ConnectionEnd> converse(Console& console, net::ClientStream& stream,
+                                        bool reconnected) {
   console.roster.connected_as(address_name(stream));
   const std::optional<std::string> nick =
       console.roster.nickname() ? console.roster.nickname() : console.options.nick;
@@ -257,8 +293,8 @@ asio::awaitable<ConnectionEnd> converse(Console& console, net::ClientStream& str
   console.connected = true;
   console.tell("connected to " + host_and_port(console.options), notice_style);
   console.refresh_prompt();
-  const auto end =
-      co_await (show_server_lines(console, stream) || send_typed_lines(console, stream));
+  const auto end = co_await (show_server_lines(console, stream, reconnected) ||
+                             send_typed_lines(console, stream));
   console.connected = false;
   console.unsent.clear();
   console.refresh_prompt();
@@ -271,11 +307,12 @@ asio::awaitable<int> stay_connected(Console& console) {
   const auto executor = co_await asio::this_coro::executor;
   std::minstd_rand jitter(std::random_device{}());
   milliseconds pause = first_pause;
-  for (;;) {
+  for (bool connected_before = false;;) {
     auto connection = co_await connect_to_server(console.options);
     if (auto* stream = std::get_if<net::ClientStream>(&connection)) {
       pause = first_pause;
-      const ConnectionEnd end = co_await converse(console, *stream);
+      const ConnectionEnd end = co_await converse(console, *stream, connected_before);
+      connected_before = true;
       if (end == ConnectionEnd::left) co_return EXIT_SUCCESS;
       if (!console.options.reconnect) co_return EXIT_FAILURE;
     } else {

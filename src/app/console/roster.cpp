@@ -54,6 +54,10 @@ std::optional<MessageLine> split_message(std::string_view line) {
   return message;
 }
 
+bool is_who_reply(std::string_view line) {
+  return line.starts_with("* ") && split_who_reply(line.substr(2)).has_value();
+}
+
 void Roster::connected_as(std::string address_name) {
   own_name_ = std::move(address_name);
   requested_nick_.reset();

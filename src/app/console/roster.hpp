@@ -23,6 +23,9 @@ struct MessageLine {
 };
 std::optional<MessageLine> split_message(std::string_view line);
 
+// True for the answer to /who: "* N in ROOM: NAMES".
+bool is_who_reply(std::string_view line);
+
 class Roster {
  public:
   // Names remembered at most; past it, new speakers are not added until someone leaves.
