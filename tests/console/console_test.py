@@ -143,9 +143,11 @@ def alive(pid):
 class Terminal:
     """A tmux server of the test's own with one WIDTH x HEIGHT pane running `chat`."""
 
-    def __init__(self, test, port, *flags, shell_after=None):
+    def __init__(self, test, port, *flags, shell_after=None, shell=None):
         self.socket_path = os.path.join(test.directory, f"tmux-{time.monotonic_ns()}")
         command = [CHAT, "--port", str(port), *flags]
+        if shell is not None:  # a shell in the pane instead, where the test types the commands
+            command = shell.split()
         if shell_after is not None:  # run `shell_after` in the pane once chat has exited
             # The shell survives the Ctrl-C meant for chat (an interactive shell would run chat
             # in a process group of its own); chat starts with the default action again.
@@ -169,13 +171,15 @@ class Terminal:
         return done.stdout.strip()
 
     def stop(self):
-        """Ends chat (SIGTERM, and it exits as it would on a signal, checking for leaks in a
-        sanitizer build), then the tmux server, by their PIDs."""
+        """Ends chat with SIGHUP, as a closing terminal would (it exits as on any signal, checking
+        for leaks in a sanitizer build; so does a shell around it), then the tmux server, by
+        their PIDs."""
         pane_processes = children(self.chat_pid) + [self.chat_pid]  # chat, under a shell or not
-        for group in (pane_processes, [self.server_pid]):
+        for group, stop_signal in ((pane_processes, signal.SIGHUP),
+                                   ([self.server_pid], signal.SIGTERM)):
             for pid in group:
                 try:
-                    os.kill(pid, signal.SIGTERM)
+                    os.kill(pid, stop_signal)
                 except ProcessLookupError:
                     pass
             deadline = time.monotonic() + 5
@@ -552,6 +556,27 @@ class ConsoleTest(unittest.TestCase):
         settings = " ".join(terminal.rows())
         self.assertRegex(settings, r"(^| )icanon( |$)")
         self.assertRegex(settings, r"(^| )echo( |$)")
+
+    def test_ctrl_z_gives_the_shell_its_terminal_and_fg_brings_the_input_back(self):
+        bob = Member(self, self.chatd.port, "bob")
+        # An interactive shell with job control, as a person has: chat is typed at its prompt.
+        terminal = Terminal(self, self.chatd.port, shell="bash --norc --noprofile -i")
+        terminal.type(f"PS1='$ ' {CHAT} --port {self.chatd.port} --nick alice")
+        terminal.press("Enter")
+        terminal.wait_last_row("[alice@lobby]")
+        terminal.type("half typed")
+        terminal.wait_last_row("[alice@lobby] half typed")
+        terminal.press("C-z")
+        terminal.wait_row(re.compile(r"\[1\]\+\s+Stopped.*"))
+        terminal.type("stty -a")
+        terminal.press("Enter")
+        terminal.wait_row(re.compile(r".*(^| )icanon( .*|$)"))
+        terminal.type("fg")
+        terminal.press("Enter")
+        terminal.wait_last_row("[alice@lobby] half typed")
+        terminal.type(" and finished")
+        terminal.press("Enter")
+        bob.wait_for("alice:half typed and finished")
 
     def test_a_resized_terminal_keeps_the_input_whole(self):
         bob = Member(self, self.chatd.port, "bob")

@@ -1,7 +1,7 @@
 // The terminal client: three coroutines joined with `||` share one Console in the parent frame.
 // read_keys feeds the line editor, whose handler queues typed lines; stay_connected connects,
 // converses (server lines above the input, queued lines to the server) and reconnects;
-// follow_resizes redraws on SIGWINCH. Whichever ends first ends the program.
+// follow_signals redraws on SIGWINCH and suspends on SIGTSTP. Whichever ends first ends the program.
 #include "app/console/console_client.hpp"
 
 #include <fcntl.h>
@@ -221,7 +221,10 @@ asio::awaitable<ConnectionEnd> show_server_lines(Console& console, net::ClientSt
       const std::size_t end = std::min(lines.find('\n'), lines.size());
       const std::string_view line = lines.substr(0, end);
       lines.remove_prefix(std::min(end + 1, lines.size()));
-      const bool about_us = line.starts_with("* " + console.roster.own_name() + " ");
+      // Checked before observe(), which learns our new name from a rename notice.
+      const bool ends_replay =
+          console.replay.holding() &&
+          (line.starts_with("* " + console.roster.own_name() + " ") || is_who_reply(line));
       console.roster.observe(line);
       const bool starts_replay = reconnected && first_line && is_replay_marker(line);
       first_line = false;
@@ -230,7 +233,7 @@ asio::awaitable<ConnectionEnd> show_server_lines(Console& console, net::ClientSt
         continue;
       }
       if (console.replay.holding()) {
-        if (!about_us && !is_who_reply(line) && console.replay.hold(line)) continue;
+        if (!ends_replay && console.replay.hold(line)) continue;
         show_replay(console, screen);
       }
       show_line(console, screen, line);
@@ -347,12 +350,17 @@ asio::awaitable<void> read_keys(Console& console) {
   }
 }
 
-asio::awaitable<void> follow_resizes(Console& console) {
-  asio::signal_set resized(co_await asio::this_coro::executor, SIGWINCH);
+// SIGWINCH redraws the input for the new width. SIGTSTP (Ctrl-Z) would stop us with the terminal
+// still in libedit's modes, so the editor hands it back first.
+asio::awaitable<void> follow_signals(Console& console) {
+  asio::signal_set signals(co_await asio::this_coro::executor, SIGWINCH, SIGTSTP);
   for (;;) {
-    auto [error, signal_number] = co_await resized.async_wait(use_tuple);
+    auto [error, signal_number] = co_await signals.async_wait(use_tuple);
     if (error) co_return;
-    console.editor.resize();
+    if (signal_number == SIGTSTP)
+      console.editor.suspend();
+    else
+      console.editor.resize();
   }
 }
 
@@ -362,7 +370,7 @@ asio::awaitable<int> run_console_client(ChatClientOptions options) {
   const auto executor = co_await asio::this_coro::executor;
   Console console(executor, std::move(options));
   const auto end =
-      co_await (read_keys(console) || follow_resizes(console) || stay_connected(console));
+      co_await (read_keys(console) || follow_signals(console) || stay_connected(console));
   co_return end.index() == 2 ? std::get<2>(end) : EXIT_SUCCESS;
 }
 

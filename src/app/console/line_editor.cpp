@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -184,6 +185,14 @@ void LineEditor::set_prompt(std::string prompt) {
   erase_input_rows(rows_above_cursor());
   prompt_ = std::move(prompt);
   rl_set_prompt(prompt_.c_str());
+  rl_forced_update_display();
+}
+
+void LineEditor::suspend() {
+  write_fully(STDOUT_FILENO, "\r\n");  // the input stays on the screen, the shell goes below
+  rl_deprep_terminal();
+  ::kill(0, SIGSTOP);  // the job, as the terminal's own Ctrl-Z does; returns once continued
+  rl_prep_terminal(0);
   rl_forced_update_display();
 }
 

@@ -50,6 +50,10 @@ class LineEditor {
   // Adapts to the terminal's new size (after SIGWINCH) and redraws the input line.
   void resize();
 
+  // Ctrl-Z (SIGTSTP): gives the terminal its own modes back, stops the job, and once the shell
+  // continues it, takes the terminal again and redraws the input line.
+  void suspend();
+
  private:
   static void on_line_finished(char* line);
   static char** on_tab(const char* word, int start, int end);
