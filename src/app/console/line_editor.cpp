@@ -1,6 +1,8 @@
-// LineEditor on libedit. Two libedit habits shape this file: its callback mode ends with every
-// finished line (so the handler is installed again each time), and it knows nothing of text we
-// print, so print_above() erases the input rows itself and has libedit draw them again below.
+// LineEditor on libedit. Four libedit habits shape this file: its callback mode ends with every
+// finished line (so the handler is installed again each time); it knows nothing of text we
+// print (so print_above() erases the input rows itself and has libedit draw them again below);
+// it reads the rest of an escape sequence blocking (so keys come through read_character); and
+// its Ctrl-Z leaves the terminal raw (so suspend() is ours). docs/client.md tells the story.
 #include "app/console/line_editor.hpp"
 
 #include <editline/readline.h>
@@ -33,6 +35,8 @@ LineEditor* current_editor = nullptr;
 // What on_tab offers libedit, handed out one at a time by next_candidate.
 std::vector<std::string> candidates;
 std::size_t next_candidate_index = 0;
+// read_character's last character was an ESC: what follows may be the rest of a sequence.
+bool after_escape = false;
 
 // Words are separated by blanks only: nicknames may hold []{}|^` and room names too.
 char word_breaks[] = " \t";
@@ -85,7 +89,6 @@ std::size_t rows_taken_before_end(std::string_view text, int columns) {
 // lone Esc would hold the whole client until the next key; here the rest must come promptly or
 // the sequence is over (libedit then drops the ESC).
 int read_character(FILE* /*input*/) {
-  static bool after_escape = false;
   if (after_escape) {
     after_escape = false;
     pollfd input{STDIN_FILENO, POLLIN, 0};
