@@ -536,15 +536,19 @@ class ConsoleTest(unittest.TestCase):
         terminal.wait_row("exit 1")
         self.assertIn("chat: the server closed the connection", terminal.rows())
 
+    def assert_modes_restored(self, terminal):
+        """The `stty -a` the pane's shell ran after chat shows a line-editing terminal again."""
+        settings = " ".join(terminal.rows())
+        self.assertRegex(settings, r"(^| )icanon( |$)")
+        self.assertRegex(settings, r"(^| )echo( |$)")
+
     def test_ctrl_d_leaves_with_quit_and_restores_the_terminal(self):
         bob = Member(self, self.chatd.port, "bob")
         terminal = self.chat(shell_after='echo "exit $?"; stty -a; sleep 30')
         terminal.press("C-d")
         bob.wait_for("* alice left (quit)")
         terminal.wait_row("exit 0")
-        settings = " ".join(terminal.rows())
-        self.assertRegex(settings, r"(^| )icanon( |$)")
-        self.assertRegex(settings, r"(^| )echo( |$)")
+        self.assert_modes_restored(terminal)
 
     def test_ctrl_c_exits_130_and_restores_the_terminal(self):
         bob = Member(self, self.chatd.port, "bob")
@@ -553,9 +557,7 @@ class ConsoleTest(unittest.TestCase):
         terminal.press("C-c")
         terminal.wait_row("exit 130")
         bob.wait_for("* alice left (closed)")
-        settings = " ".join(terminal.rows())
-        self.assertRegex(settings, r"(^| )icanon( |$)")
-        self.assertRegex(settings, r"(^| )echo( |$)")
+        self.assert_modes_restored(terminal)
 
     def test_ctrl_z_gives_the_shell_its_terminal_and_fg_brings_the_input_back(self):
         bob = Member(self, self.chatd.port, "bob")
