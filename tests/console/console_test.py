@@ -335,6 +335,25 @@ class ConsoleTest(unittest.TestCase):
         terminal.press("Enter")
         bob.wait_for("alice:" + long_input)
 
+    def test_a_typed_line_past_the_limit_is_cut_with_a_notice_and_the_client_carries_on(self):
+        bob = Member(self, self.chatd.port, "bob")
+        terminal = self.chat()
+        terminal.type("ab")
+        terminal.press("M-9", "M-9")  # a repeat count, which would insert 99 at once: ignored
+        terminal.type("y")
+        terminal.wait_last_row("[alice@lobby] aby")
+        terminal.press("C-u")
+        terminal.type("z" * 3000)  # libedit's readline layer corrupted memory past ~1 KiB
+        terminal.press("Enter")
+        terminal.wait_row("chat: a line typed here holds at most 960 bytes; what came after "
+                          "was not taken")
+        line = bob.wait_for(lambda line: line.startswith("alice:z"))[0]
+        self.assertLessEqual(len(line) - len("alice:"), 960)
+        self.assertGreater(len(line) - len("alice:"), 900)
+        terminal.type("still here")
+        terminal.press("Enter")
+        bob.wait_for("alice:still here")
+
     def test_the_up_arrow_recalls_earlier_lines_to_send_again(self):
         bob = Member(self, self.chatd.port, "bob")
         terminal = self.chat()

@@ -48,6 +48,9 @@ constexpr milliseconds first_pause{1000};
 constexpr milliseconds longest_pause{30000};
 // Typed lines waiting for a server that does not read are refused past this.
 constexpr std::size_t max_unsent_bytes = 1024 * 1024;
+// The longest line one types on a terminal: under libedit's 1 KiB hazard (see LineEditor), with
+// room for a completed name. Longer text goes through a pipe.
+constexpr std::size_t max_typed_line_bytes = 960;
 
 constexpr std::array<std::string_view, 9> commands = {"/help", "/join",  "/me",    "/msg", "/nick",
                                                       "/quit", "/rooms", "/topic", "/who"};
@@ -86,7 +89,8 @@ class Console {
       : options(std::move(chosen)),
         typed(executor),
         editor(
-            prompt_text(), [this](std::optional<std::string> line) { on_line(std::move(line)); },
+            prompt_text(), std::min(options.max_input_line, max_typed_line_bytes),
+            [this](std::optional<std::string> line) { on_line(std::move(line)); },
             [this](std::string_view before, std::string_view word) {
               return complete(before, word);
             }) {}

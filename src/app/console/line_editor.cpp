@@ -1,8 +1,9 @@
-// LineEditor on libedit. Four libedit habits shape this file: its callback mode ends with every
+// LineEditor on libedit. Five libedit habits shape this file: its callback mode ends with every
 // finished line (so the handler is installed again each time); it knows nothing of text we
 // print (so print_above() erases the input rows itself and has libedit draw them again below);
-// it reads the rest of an escape sequence blocking (so keys come through read_character); and
-// its Ctrl-Z leaves the terminal raw (so suspend() is ours). docs/client.md tells the story.
+// it reads the rest of an escape sequence blocking (so keys come through read_character); its
+// Ctrl-Z leaves the terminal raw (so suspend() is ours); and its rl_line_buffer goes stale past
+// about 1 KiB (so read_character holds lines under line_limit). docs/client.md tells the story.
 #include "app/console/line_editor.hpp"
 
 #include <editline/readline.h>
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cwchar>
+#include <cwctype>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -37,6 +39,10 @@ std::vector<std::string> candidates;
 std::size_t next_candidate_index = 0;
 // read_character's last character was an ESC: what follows may be the rest of a sequence.
 bool after_escape = false;
+// The longest input line in bytes; read_character drops printable characters past it, and says
+// so through refused_characters.
+std::size_t line_limit = 0;
+bool refused_characters = false;
 
 // Words are separated by blanks only: nicknames may hold []{}|^` and room names too.
 char word_breaks[] = " \t";
@@ -89,8 +95,8 @@ std::size_t rows_taken_before_end(std::string_view text, int columns) {
 // lone Esc would hold the whole client until the next key; here the rest must come promptly or
 // the sequence is over (libedit then drops the ESC).
 int read_character(FILE* /*input*/) {
-  if (after_escape) {
-    after_escape = false;
+  const bool escaped = std::exchange(after_escape, false);
+  if (escaped) {
     pollfd input{STDIN_FILENO, POLLIN, 0};
     if (::poll(&input, 1, escape_sequence_wait_ms) != 1) return -1;
   }
@@ -105,8 +111,17 @@ int read_character(FILE* /*input*/) {
     wchar_t character = 0;
     const std::size_t used = std::mbrtowc(&character, &byte, 1, &state);
     if (used == static_cast<std::size_t>(-2)) continue;  // more of this character to come
-    if (used == static_cast<std::size_t>(-1)) return static_cast<unsigned char>(byte);
+    if (used == static_cast<std::size_t>(-1)) character = static_cast<unsigned char>(byte);
     after_escape = character == L'\x1b';
+    // Meta-digit (a repeat count) and Meta-Ctrl-_ (copy the previous word) insert many at once.
+    if (escaped && ((character >= L'0' && character <= L'9') || character == L'\x1f')) return -1;
+    // At the limit a character to insert is dropped (libedit then takes no key); editing keys
+    // still work.
+    const bool full = static_cast<std::size_t>(rl_end) + MB_LEN_MAX >= line_limit;
+    if (full && std::iswprint(static_cast<wint_t>(character)) != 0) {
+      refused_characters = true;
+      return -1;
+    }
     return static_cast<int>(character);
   }
   return -1;
@@ -135,10 +150,12 @@ bool repeats_last_history_entry(const char* line) {
 
 }  // namespace
 
-LineEditor::LineEditor(std::string prompt, LineHandler on_line, Completer complete)
+LineEditor::LineEditor(std::string prompt, std::size_t max_line_bytes, LineHandler on_line,
+                       Completer complete)
     : prompt_(std::move(prompt)), on_line_(std::move(on_line)), complete_(std::move(complete)) {
   if (current_editor != nullptr) throw std::logic_error("only one LineEditor at a time");
   current_editor = this;
+  line_limit = max_line_bytes;
   rl_readline_name = "chat";  // the section of ~/.editrc that applies
   // Signals (SIGINT, SIGTERM, SIGWINCH) are the Asio loop's: libedit must not install handlers.
   rl_catch_signals = 0;
@@ -148,6 +165,10 @@ LineEditor::LineEditor(std::string prompt, LineHandler on_line, Completer comple
   stifle_history(history_entries);
   // libedit's emacs map kills the marked region on Ctrl-W; terminal users expect the word.
   rl_parse_and_bind("bind ^W ed-delete-prev-word");
+  // Yank inserts many characters at once, which could take the line past line_limit, where
+  // libedit's readline layer corrupts memory (see the LineEditor comment). read_character
+  // swallows the other such keys, Meta-digit counts and Meta-Ctrl-_ (copy the previous word).
+  rl_parse_and_bind("bind ^Y ed-unassigned");
   rl_basic_word_break_characters = word_breaks;
   rl_completer_word_break_characters = word_breaks;
   rl_attempted_completion_function = &LineEditor::on_tab;
@@ -169,6 +190,10 @@ void LineEditor::read_available() {
       break;
     }
     rl_callback_read_char();
+  }
+  if (std::exchange(refused_characters, false)) {
+    print_above("\x1b[2mchat: a line typed here holds at most " + std::to_string(line_limit) +
+                " bytes; what came after was not taken\x1b[0m\n");
   }
   // Handed over only now, with libedit's state settled, so handlers may print and redraw.
   auto lines = std::exchange(finished_, {});

@@ -27,7 +27,13 @@ using Completer =
 // the handlers to be called, on the thread that runs the terminal's event loop.
 class LineEditor {
  public:
-  LineEditor(std::string prompt, LineHandler on_line, Completer complete);
+  // Input lines hold at most `max_line_bytes`, which must stay under 1 000: libedit's readline
+  // layer keeps rl_line_buffer pointing into a conversion buffer that it reallocates once a line
+  // passes about 1 KiB, and then writes through the stale pointer (heap corruption). Past the
+  // limit, typed characters are refused with a notice, and the keys that insert many at once
+  // (yank, copy word, Meta-digit counts) are unbound.
+  LineEditor(std::string prompt, std::size_t max_line_bytes, LineHandler on_line,
+             Completer complete);
   // Restores the terminal's modes, leaving the cursor on a fresh line below the input.
   ~LineEditor();
   LineEditor(const LineEditor&) = delete;
