@@ -21,6 +21,17 @@ bool starts_with_ignoring_case(std::string_view name, std::string_view prefix) {
          base::equal_ignoring_case(name.substr(0, prefix.size()), prefix);
 }
 
+// The names in `names` that start with `prefix` ignoring ASCII case, `except` left out, sorted.
+std::vector<std::string> starting_with(const std::set<std::string, std::less<>>& names,
+                                       std::string_view prefix, std::string_view except) {
+  std::vector<std::string> matches;
+  for (const std::string& name : names) {
+    if (starts_with_ignoring_case(name, prefix) && !base::equal_ignoring_case(name, except))
+      matches.push_back(name);
+  }
+  return matches;
+}
+
 // "* N in ROOM: NAME NAME ... [(and K more)]", the answer to /who: returns ROOM and the names.
 std::optional<std::pair<std::string_view, std::string_view>> split_who_reply(
     std::string_view notice) {
@@ -129,21 +140,11 @@ void Roster::observe(std::string_view line) {
 }
 
 std::vector<std::string> Roster::names_starting_with(std::string_view prefix) const {
-  std::vector<std::string> matches;
-  for (const std::string& name : names_) {
-    if (starts_with_ignoring_case(name, prefix) && !base::equal_ignoring_case(name, own_name_))
-      matches.push_back(name);
-  }
-  return matches;
+  return starting_with(names_, prefix, own_name_);
 }
 
 std::vector<std::string> Roster::rooms_starting_with(std::string_view prefix) const {
-  std::vector<std::string> matches;
-  for (const std::string& room : rooms_) {
-    if (starts_with_ignoring_case(room, prefix) && !base::equal_ignoring_case(room, room_))
-      matches.push_back(room);
-  }
-  return matches;
+  return starting_with(rooms_, prefix, room_);
 }
 
 void Roster::remember(std::string_view name) {
