@@ -541,7 +541,8 @@ class ConsoleTest(unittest.TestCase):
         other = Member(self, self.chatd.port, "carol")
         other.send("said while you were away")
         terminal.wait_row("carol:said while you were away", timeout=8)
-        terminal.wait_row(re.compile(r"chat: \d+ replayed lines you saw before are not shown again"))
+        terminal.wait_row(
+            re.compile(r"chat: \d+ replayed lines you saw before are not shown again"))
         rows = terminal.rows()
         for n in (1, 2, 3):
             self.assertEqual(rows.count(f"bob:seen {n}"), 1, "\n".join(rows))

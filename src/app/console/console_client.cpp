@@ -1,7 +1,8 @@
 // The terminal client: three coroutines joined with `||` share one Console in the parent frame.
 // read_keys feeds the line editor, whose handler queues typed lines; stay_connected connects,
 // converses (server lines above the input, queued lines to the server) and reconnects;
-// follow_signals redraws on SIGWINCH and suspends on SIGTSTP. Whichever ends first ends the program.
+// follow_signals redraws on SIGWINCH and suspends on SIGTSTP. Whichever ends first ends the
+// program.
 #include "app/console/console_client.hpp"
 
 #include <fcntl.h>
